@@ -1,0 +1,5 @@
+import sys
+
+from winkmon.cli import main
+
+sys.exit(main())
