@@ -21,8 +21,6 @@ from winkmon.protocol.constants import (
     GYR_RANGE_DPS,
     KNOWN_FLAGS_MASK,
     MAG_LSB_UT,
-    SAMPLE_BYTES_6D,
-    SAMPLE_BYTES_9D,
     SUPPORTED_VERSIONS,
     FrameFlags,
     FrameType,
@@ -104,25 +102,31 @@ class DataFrame:
     @property
     def acc_m_s2(self) -> FloatArray:
         """Accelerometer samples, (n, 3), m/s^2 (specific force, as the IMU measures it)."""
-        return self.raw[:, 0:3] * acc_lsb_m_s2(self._code(self.acc_range))
+        return self.raw[:, 0:3].astype(np.float64) * acc_lsb_m_s2(self._code(self.acc_range))
 
     @property
     def gyr_rad_s(self) -> FloatArray:
         """Gyroscope samples, (n, 3), rad/s."""
-        return self.raw[:, 3:6] * gyr_lsb_rad_s(self._code(self.gyr_range))
+        return self.raw[:, 3:6].astype(np.float64) * gyr_lsb_rad_s(self._code(self.gyr_range))
 
     @property
     def mag_uT(self) -> FloatArray | None:
         """Magnetometer samples, (n, 3), microtesla, or None."""
-        return self.raw[:, 6:9] * MAG_LSB_UT if self.has_mag else None
+        return self.raw[:, 6:9].astype(np.float64) * MAG_LSB_UT if self.has_mag else None
 
     def _code(self, code: int | None) -> int:
         if code is None:
             raise ValueError("compact frame: resolve it against an anchor first")
         return code
 
-    def resolved(self, first_index: int, t_dev_us: int, acc_range: int, gyr_range: int,
-                 flags: FrameFlags = FrameFlags.NONE) -> DataFrame:
+    def resolved(
+        self,
+        first_index: int,
+        t_dev_us: int,
+        acc_range: int,
+        gyr_range: int,
+        flags: FrameFlags = FrameFlags.NONE,
+    ) -> DataFrame:
         """A full-frame view of a compact frame, with the context the host recovered."""
         return DataFrame(
             frame_type=FrameType.DATA,
@@ -142,15 +146,25 @@ class DataFrame:
         body = np.ascontiguousarray(self.raw, dtype=_I16).tobytes()
         if self.frame_type is FrameType.DATA_COMPACT:
             head = _COMPACT.pack(
-                int(self.frame_type), self.version, int(self.role), self.n, self.seq,
+                int(self.frame_type),
+                self.version,
+                int(self.role),
+                self.n,
+                self.seq,
                 self.first_index,
             )
             return head + body
         assert self.t_dev_us is not None and self.acc_range is not None  # checked in post_init
         assert self.gyr_range is not None
         head = _FULL.pack(
-            int(self.frame_type), self.version, int(self.role), self.n, self.seq,
-            self.first_index, self.t_dev_us, (self.acc_range & 0x0F) | (self.gyr_range << 4),
+            int(self.frame_type),
+            self.version,
+            int(self.role),
+            self.n,
+            self.seq,
+            self.first_index,
+            self.t_dev_us,
+            (self.acc_range & 0x0F) | (self.gyr_range << 4),
             int(self.flags),
         )
         return head + body
@@ -188,8 +202,18 @@ class DataFrame:
             if n == 0:
                 raise FrameError(FrameErrorKind.BAD_FIELD, "compact frame with no samples")
             raw = _samples(buf, header_len, n, 6)
-            return cls(FrameType.DATA_COMPACT, role, seq, index_lo, None, None, None,
-                       FrameFlags.NONE, raw, version)
+            return cls(
+                FrameType.DATA_COMPACT,
+                role,
+                seq,
+                index_lo,
+                None,
+                None,
+                None,
+                FrameFlags.NONE,
+                raw,
+                version,
+            )
         _, _, _, _, seq, first_index, t_dev_us, ranges, flags_b = _FULL.unpack_from(buf)
         acc_code, gyr_code = ranges & 0x0F, ranges >> 4
         if acc_code >= len(ACC_RANGE_G):
@@ -199,8 +223,18 @@ class DataFrame:
         flags = FrameFlags(flags_b & KNOWN_FLAGS_MASK)
         width = 9 if flags & FrameFlags.MAG_PRESENT else 6
         raw = _samples(buf, header_len, n, width)
-        return cls(FrameType.DATA, role, seq, first_index, t_dev_us, acc_code, gyr_code, flags,
-                   raw, version)
+        return cls(
+            FrameType.DATA,
+            role,
+            seq,
+            first_index,
+            t_dev_us,
+            acc_code,
+            gyr_code,
+            flags,
+            raw,
+            version,
+        )
 
 
 def _samples(buf: bytes, offset: int, n: int, width: int) -> Int16Array:

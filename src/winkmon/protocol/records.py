@@ -58,9 +58,17 @@ class SensorInfo:
 
     def __bytes__(self) -> bytes:
         return _INFO.pack(
-            self.protocol_version, *self.fw_version, int(self.capabilities), self.max_rate_hz,
-            self.acc_ranges_mask, self.gyr_ranges_mask, self.mag_lsb_nT, int(self.role), 0,
-            self.imu_part.encode("ascii"), self.serial.encode("ascii"),
+            self.protocol_version,
+            *self.fw_version,
+            int(self.capabilities),
+            self.max_rate_hz,
+            self.acc_ranges_mask,
+            self.gyr_ranges_mask,
+            self.mag_lsb_nT,
+            int(self.role),
+            0,
+            self.imu_part.encode("ascii"),
+            self.serial.encode("ascii"),
         )
 
     @classmethod
@@ -81,15 +89,26 @@ class SensorInfo:
         (ver, fa, fb, fc, caps, max_rate, accm, gyrm, mag_lsb, role, _res, part, serial) = (
             _INFO.unpack(buf)
         )
-        return cls(ver, (fa, fb, fc), Capability(caps & 0x1F), max_rate, accm, gyrm, mag_lsb,
-                   _role(role), _ascii(part, "imu_part"), _ascii(serial, "serial"))
+        return cls(
+            ver,
+            (fa, fb, fc),
+            Capability(caps & 0x1F),
+            max_rate,
+            accm,
+            gyrm,
+            mag_lsb,
+            _role(role),
+            _ascii(part, "imu_part"),
+            _ascii(serial, "serial"),
+        )
 
     def as_dict(self) -> dict[str, object]:
         return {
             "protocol_version": self.protocol_version,
             "fw_version": ".".join(map(str, self.fw_version)),
-            "capabilities": [c.name.lower() for c in Capability if c and c in self.capabilities
-                             and c.name],
+            "capabilities": [
+                c.name.lower() for c in Capability if c and c in self.capabilities and c.name
+            ],
             "max_rate_hz": self.max_rate_hz,
             "acc_ranges_mask": self.acc_ranges_mask,
             "gyr_ranges_mask": self.gyr_ranges_mask,
@@ -114,9 +133,15 @@ class SensorStatus:
     def __bytes__(self) -> bytes:
         batt = 255 if self.battery_pct is None else self.battery_pct
         return _STATUS.pack(
-            int(FrameType.STATUS), PROTOCOL_VERSION, batt, 0, round(self.temperature_C * 100),
-            self.fifo_overflows & 0xFFFF, self.tx_dropped & 0xFFFF,
-            round(self.conn_interval_ms / 1.25), self.att_mtu,
+            int(FrameType.STATUS),
+            PROTOCOL_VERSION,
+            batt,
+            0,
+            round(self.temperature_C * 100),
+            self.fifo_overflows & 0xFFFF,
+            self.tx_dropped & 0xFFFF,
+            round(self.conn_interval_ms / 1.25),
+            self.att_mtu,
         )
 
     @classmethod
@@ -132,8 +157,7 @@ class SensorStatus:
             kind = FrameErrorKind.SHORT if len(buf) < STATUS_BYTES else FrameErrorKind.LONG
             raise FrameError(kind, f"STATUS is {len(buf)} bytes, need {STATUS_BYTES}")
         _, _, batt, _, temp, fifo, txd, ci, mtu = _STATUS.unpack(buf)
-        return cls(None if batt == 255 else min(batt, 100), temp / 100.0, fifo, txd, ci * 1.25,
-                   mtu)
+        return cls(None if batt == 255 else min(batt, 100), temp / 100.0, fifo, txd, ci * 1.25, mtu)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +172,14 @@ class StartParams:
     flush_ms: int = 20  #: longest a sample waits in the firmware
 
     def __bytes__(self) -> bytes:
-        return _START.pack(self.rate_hz, self.acc_range, self.gyr_range, int(self.mag_on),
-                           self.max_batch, self.flush_ms)
+        return _START.pack(
+            self.rate_hz,
+            self.acc_range,
+            self.gyr_range,
+            int(self.mag_on),
+            self.max_batch,
+            self.flush_ms,
+        )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> StartParams:
@@ -176,7 +206,8 @@ class CtrlRequest:
         try:
             op = Op(buf[0])
         except ValueError:
-            raise FrameError(FrameErrorKind.UNKNOWN_TYPE, f"unknown CTRL op 0x{buf[0]:02x}") from None
+            msg = f"unknown CTRL op 0x{buf[0]:02x}"
+            raise FrameError(FrameErrorKind.UNKNOWN_TYPE, msg) from None
         return cls(op, buf[1], buf[2:])
 
 
