@@ -1,0 +1,98 @@
+"""The athlete model the pipeline needs: sensor mounts and thresholds.
+
+Segment frames (both pelvis and lumbar) at the athlete's calibrated neutral standing posture:
+``x`` anterior, ``y`` left (the medio-lateral axis), ``z`` up. A sensor's *mount* is the
+rotation matrix whose columns are the segment's ``x, y, z`` axes written in the sensor frame
+(calibration finds it: gravity during quiet standing gives ``z``, the axis of the forward bends
+gives ``y``).
+
+The lumbopelvic angle is ``incl(lumbar) - incl(pelvis)``, where a segment's sagittal
+inclination ``incl = atan2(-u_x, u_z)`` and ``u`` is the earth's up axis in that segment's
+frame: the forward tilt of the segment about its own medio-lateral axis. Positive is flexion,
+negative extension, 0 the calibrated neutral (both segments' ``z`` is vertical then). Only the
+direction of gravity enters, so the heading of the 6D filters — which drifts — cannot move the
+angle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from winkmon.protocol.constants import Role
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """An athlete's alert thresholds, all relative to their calibrated neutral."""
+
+    #: Flexion (safety) when the angle passes neutral into flexion by more than this, degrees.
+    flexion_deg: float = 2.0
+    #: Extension lost (performance) when the angle rises more than this above the rep's set
+    #: angle while still on the extension side, degrees.
+    loss_deg: float = 5.0
+    #: A squat rep needs at least this much vertical pelvis travel, centimetres.
+    min_depth_cm: float = 25.0
+    #: The angle must stay past a threshold this long before an alert fires, seconds.
+    dwell_s: float = 0.06
+    #: Hysteresis of the zone colours, degrees.
+    hysteresis_deg: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.flexion_deg <= 30 and 0 < self.loss_deg <= 45):
+            raise ValueError("flexion_deg must be in [0, 30] and loss_deg in (0, 45] degrees")
+        if not 5 <= self.min_depth_cm <= 100:
+            raise ValueError("min_depth_cm must be in [5, 100] cm")
+        if not 0 <= self.dwell_s <= 1 or not 0 <= self.hysteresis_deg <= 5:
+            raise ValueError("dwell_s must be in [0, 1] s and hysteresis_deg in [0, 5] degrees")
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "flexion_deg": self.flexion_deg,
+            "loss_deg": self.loss_deg,
+            "min_depth_cm": self.min_depth_cm,
+            "dwell_s": self.dwell_s,
+            "hysteresis_deg": self.hysteresis_deg,
+        }
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Mount:
+    """Where a sensor sits on its segment: columns = segment x, y, z in sensor coordinates."""
+
+    matrix: FloatArray = field(default_factory=lambda: np.eye(3))
+
+    def __post_init__(self) -> None:
+        m = np.asarray(self.matrix, dtype=np.float64)
+        if m.shape != (3, 3) or not np.allclose(m.T @ m, np.eye(3), atol=1e-6):
+            raise ValueError("a mount must be a 3x3 rotation matrix")
+        if np.linalg.det(m) < 0:
+            raise ValueError("a mount must be a proper rotation (det +1)")
+        object.__setattr__(self, "matrix", m)
+
+    def inclination_deg(self, up_sensor: FloatArray) -> FloatArray:
+        """Sagittal inclination (deg) of the segment, from the up axis in sensor coordinates."""
+        u = np.asarray(up_sensor, dtype=np.float64) @ self.matrix  # up in segment coordinates
+        return np.degrees(np.arctan2(-u[..., 0], u[..., 2]))
+
+    def as_list(self) -> list[list[float]]:
+        return [[float(v) for v in row] for row in self.matrix]
+
+
+@dataclass(frozen=True, slots=True)
+class AthleteModel:
+    """What the pipeline needs of an athlete: mounts per role and thresholds."""
+
+    mounts: dict[Role, Mount]
+    thresholds: Thresholds = Thresholds()
+    name: str = "athlete"
+
+    def __post_init__(self) -> None:
+        missing = {Role.SACRUM, Role.LUMBAR} - set(self.mounts)
+        if missing:
+            names = ", ".join(r.label for r in sorted(missing))
+            raise ValueError(f"athlete model lacks a mount for: {names}")
