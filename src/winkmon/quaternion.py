@@ -107,16 +107,15 @@ def up_in_sensor(q: npt.ArrayLike) -> FloatArray:
 
 def from_two_vectors(a: npt.ArrayLike, b: npt.ArrayLike) -> FloatArray:
     """The shortest rotation taking direction ``a`` to direction ``b`` (both 3-vectors)."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    a = a / np.linalg.norm(a)
-    b = b / np.linalg.norm(b)
-    c = float(np.dot(a, b))
+    va = np.asarray(a, dtype=np.float64)
+    vb = np.asarray(b, dtype=np.float64)
+    va = va / np.linalg.norm(va)
+    vb = vb / np.linalg.norm(vb)
+    c = float(np.dot(va, vb))
     if c < -1 + 1e-12:
-        axis = np.cross(a, [1.0, 0.0, 0.0])
+        axis = np.cross(va, np.array([1.0, 0.0, 0.0]))
         if np.linalg.norm(axis) < 1e-6:
-            axis = np.cross(a, [0.0, 1.0, 0.0])
+            axis = np.cross(va, np.array([0.0, 1.0, 0.0]))
         axis /= np.linalg.norm(axis)
         return np.array([0.0, *axis])
-    q = np.array([1.0 + c, *np.cross(a, b)])
-    return normalize(q)
+    return normalize(np.array([1.0 + c, *np.cross(va, vb)]))
