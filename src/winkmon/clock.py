@@ -1,17 +1,18 @@
 """Mapping a sensor's device clock onto the session time base.
 
 Each sensor has its own crystal: an unknown offset and a drift of tens of ppm. The host knows,
-for every notification, when it arrived (``t_host_ns``), and the device timestamp of the frame's
-samples. Arrival = device time + offset + latency, with latency >= 0 and jittery, so the
-*lower envelope* of ``t_host - t_dev`` tracks the offset, and its slope over minutes the drift.
+for every notification, when it arrived (host clock), and the device time of the frame's last
+sample. Arrival = device time + offset + latency, with latency >= 0 and jittery, so the *lower
+envelope* of ``t_host - t_dev`` tracks the offset, and its slope over minutes the drift.
 
-:class:`EnvelopeClock` estimates both online from that envelope (one minimum per window, a
-least-squares line through the recent minima). It is causal and depends only on the sequence
-of observations, so live, replay and offline runs map identically. TIME_SYNC round trips
-(:meth:`EnvelopeClock.observe_sync`) tighten it where a sensor answers them.
+:class:`EnvelopeClock` estimates both from that envelope: device time is cut into windows
+(2 s by default); each finished window contributes its minimum delay, and a line fitted through
+the recent minima (lower edge) gives offset and drift. The mapping used for a sample is the one
+in force at the start of its frame's window, so it depends only on earlier windows: streaming
+in any chunking, replay and offline runs all map every sample identically.
 
-:class:`SharedClock` is for data whose device time already *is* the session clock (CSV imports,
-where both files share one clock).
+:class:`SharedClock` is for data whose device time already *is* the session clock (CSV
+imports, where both files share one clock).
 """
 
 from __future__ import annotations
@@ -22,101 +23,134 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
 
 class ClockModel(Protocol):
-    """Maps device time (µs, unwrapped) to session seconds."""
+    """Maps device time (µs, unwrapped) to session seconds, learning from arrivals."""
 
-    def observe(self, t_dev_us: int, t_host_s: float) -> None:
-        """A sample taken at device time ``t_dev_us`` reached the host at ``t_host_s``."""
+    def map_frames(
+        self,
+        frame_dev_us: IntArray,
+        frame_host_s: FloatArray,
+        sample_frame: IntArray,
+        sample_dev_us: IntArray,
+    ) -> FloatArray:
+        """Session seconds of samples.
 
-    def to_session_s(self, t_dev_us: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-        """Session seconds of device times."""
+        ``frame_dev_us``/``frame_host_s``: device time of each frame's last sample and the
+        frame's arrival (session seconds, host clock), in arrival order. ``sample_frame``: the
+        frame each sample belongs to (index into the frame arrays); ``sample_dev_us``: each
+        sample's device time.
+        """
+        ...
 
 
 class SharedClock:
-    """Device time is session time (plus a fixed offset in µs)."""
+    """Device time is session time, plus a fixed offset in µs."""
 
     def __init__(self, offset_us: int = 0) -> None:
-        self.offset_us = offset_us
+        self.offset_us = int(offset_us)
 
-    def observe(self, t_dev_us: int, t_host_s: float) -> None:
-        return None
-
-    def to_session_s(self, t_dev_us: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-        return (np.asarray(t_dev_us, dtype=np.int64) + self.offset_us) / 1e6
+    def map_frames(
+        self,
+        frame_dev_us: IntArray,
+        frame_host_s: FloatArray,
+        sample_frame: IntArray,
+        sample_dev_us: IntArray,
+    ) -> FloatArray:
+        return (np.asarray(sample_dev_us, dtype=np.int64) + self.offset_us) / 1e6
 
 
 class EnvelopeClock:
-    """Online offset-and-drift estimate from the lower envelope of arrival delays.
+    """Offset and drift from the lower envelope of arrival delays (see module doc).
 
     Parameters
     ----------
     window_s:
-        Length of one envelope window in device seconds (default 2 s). One minimum is kept
-        per window.
+        Length of one envelope window in device seconds (default 2 s).
     history:
-        Number of window minima the drift line is fitted to (default 60, two minutes).
+        Number of window minima the drift line is fitted to (default 90: three minutes).
+    max_drift_ppm:
+        Drift estimates are clipped to this (default 500 ppm; real crystals are within 100).
     """
 
-    def __init__(self, window_s: float = 2.0, history: int = 60) -> None:
+    def __init__(
+        self, window_s: float = 2.0, history: int = 90, max_drift_ppm: float = 500.0
+    ) -> None:
         self.window_us = int(window_s * 1e6)
+        self.max_drift = max_drift_ppm * 1e-6
         self._minima: deque[tuple[float, float]] = deque(maxlen=history)
-        self._win_start_us: int | None = None
-        self._win_min: tuple[float, float] | None = None
-        self._offset_s: float | None = None  # session - device, at _ref_us
-        self._ref_us = 0
+        self._dev0_us: int | None = None
+        self._window = -1
+        self._win_min: tuple[float, float] | None = None  # (dev_s, delay_s)
+        self._offset_s = 0.0  # session - device at _ref_s
+        self._ref_s = 0.0
         self._drift = 0.0
 
     @property
-    def offset_s(self) -> float | None:
+    def offset_s(self) -> float:
         return self._offset_s
 
     @property
     def drift_ppm(self) -> float:
         return self._drift * 1e6
 
-    def observe(self, t_dev_us: int, t_host_s: float) -> None:
-        delay = t_host_s - t_dev_us / 1e6
-        if self._win_start_us is None:
-            self._win_start_us = t_dev_us
-        if self._win_min is None or delay < self._win_min[1]:
-            self._win_min = (t_dev_us / 1e6, delay)
-        if self._offset_s is None:
-            self._offset_s, self._ref_us = delay, t_dev_us
-        elif delay < self._predict(t_dev_us):
-            # Arrival earlier than the model allows: the model is late, pull it down at once.
-            self._offset_s = delay - self._drift * (t_dev_us - self._ref_us) / 1e6
-        if t_dev_us - self._win_start_us >= self.window_us:
-            self._minima.append(self._win_min)
-            self._win_start_us, self._win_min = t_dev_us, None
-            self._refit()
+    def map_frames(
+        self,
+        frame_dev_us: IntArray,
+        frame_host_s: FloatArray,
+        sample_frame: IntArray,
+        sample_dev_us: IntArray,
+    ) -> FloatArray:
+        dev_us = np.asarray(frame_dev_us, dtype=np.int64)
+        host_s = np.asarray(frame_host_s, dtype=np.float64)
+        if len(dev_us) == 0:
+            return np.empty(0)
+        if self._dev0_us is None:
+            self._dev0_us = int(dev_us[0])
+            self._offset_s = float(host_s[0] - dev_us[0] / 1e6)
+            self._ref_s = dev_us[0] / 1e6
+        win = (dev_us - self._dev0_us) // self.window_us
+        # A frame from an earlier window (the device clock stepped back) joins the current one.
+        win = np.maximum.accumulate(np.maximum(win, self._window))
+        delay = host_s - dev_us / 1e6
+        frame_offset = np.empty(len(dev_us))
+        frame_drift = np.empty(len(dev_us))
+        frame_ref = np.empty(len(dev_us))
+        starts = np.flatnonzero(np.r_[True, win[1:] != win[:-1]])
+        ends = np.r_[starts[1:], len(win)]
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            w = int(win[a])
+            if w != self._window:
+                self._close_window()
+                self._window = w
+            frame_offset[a:b] = self._offset_s
+            frame_drift[a:b] = self._drift
+            frame_ref[a:b] = self._ref_s
+            k = a + int(np.argmin(delay[a:b]))
+            if self._win_min is None or delay[k] < self._win_min[1]:
+                self._win_min = (dev_us[k] / 1e6, float(delay[k]))
+        fi = np.asarray(sample_frame, dtype=np.int64)
+        dev_s = np.asarray(sample_dev_us, dtype=np.int64) / 1e6
+        return dev_s + frame_offset[fi] + frame_drift[fi] * (dev_s - frame_ref[fi])
 
-    def observe_sync(self, t_dev_us: int, t_host_mid_s: float) -> None:
-        """A TIME_SYNC round trip: device time ``t_dev_us`` at host time ``t_host_mid_s``."""
-        self.observe(t_dev_us, t_host_mid_s)
-
-    def _predict(self, t_dev_us: int) -> float:
-        assert self._offset_s is not None
-        return self._offset_s + self._drift * (t_dev_us - self._ref_us) / 1e6
-
-    def _refit(self) -> None:
-        if len(self._minima) < 3:
-            self._offset_s = min(d for _, d in self._minima)
+    def _close_window(self) -> None:
+        if self._win_min is None:
             return
+        self._minima.append(self._win_min)
+        self._win_min = None
         t = np.array([m[0] for m in self._minima])
         d = np.array([m[1] for m in self._minima])
-        t0 = t[-1]
+        if len(t) < 5:
+            self._offset_s, self._ref_s, self._drift = float(d.min()), float(t[-1]), 0.0
+            return
+        t0 = float(t[-1])
         slope, intercept = np.polyfit(t - t0, d, 1)
-        # The line goes through the middle of the minima; the envelope is their lower edge.
+        slope = float(np.clip(slope, -self.max_drift, self.max_drift))
         resid = d - (intercept + slope * (t - t0))
-        self._drift = float(np.clip(slope, -500e-6, 500e-6))
-        self._offset_s = float(intercept + resid.min())
-        self._ref_us = int(t0 * 1e6)
-
-    def to_session_s(self, t_dev_us: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-        if self._offset_s is None:
-            raise RuntimeError("no observation yet")
-        dev = np.asarray(t_dev_us, dtype=np.int64)
-        return (dev / 1e6 + self._offset_s + self._drift * (dev - self._ref_us) / 1e6).astype(
-            np.float64
-        )
+        self._drift = slope
+        # The fitted line runs through the middle of the minima; the envelope is their edge.
+        self._offset_s = float(intercept + np.percentile(resid, 10))
+        self._ref_s = t0
