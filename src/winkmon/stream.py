@@ -299,14 +299,14 @@ class SensorStream:
         t_s = self.clock.map_frames(last_dev, host_s, sample_frame_local, t_dev_us)
 
         # Keep only samples past the last one delivered (duplicates, overlaps).
-        gap_before = 0
         floor = self._next_index - 1 if self._next_index is not None else int(index[0]) - 1
         prev_newest = np.maximum.accumulate(np.r_[np.int64(floor), index])[:-1]
         fresh = index > prev_newest
         dup = int(np.count_nonzero(~fresh))
         self.stats.duplicates += dup
         if dup:
-            index, t_dev_us, t_s, acc, gyr = (a[fresh] for a in (index, t_dev_us, t_s, acc, gyr))
+            index, t_dev_us = index[fresh], t_dev_us[fresh]
+            t_s, acc, gyr = t_s[fresh], acc[fresh], gyr[fresh]
             mag = None if mag is None else mag[fresh]
         if len(index) == 0:
             return None
