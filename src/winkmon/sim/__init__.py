@@ -1,0 +1,65 @@
+"""A physically consistent two-IMU squat simulator with known truth.
+
+It drives the demo, the tests, the benchmarks and sample recordings. A session is a
+:class:`SessionScript` (activities: stand, calibrate, walk, turn, squat sets, re-racking,
+pick-ups) run with a :class:`SimConfig` (athlete, mounts, noise, clocks, radio link);
+:func:`simulate` returns the DATA notifications exactly as the two sensors would send them,
+with host receive times, and the truth (lumbopelvic angle, reps and verdicts, calibration
+windows, mounts, clocks). :class:`SimStream` yields the same frames incrementally.
+
+Frames and the angle sign convention are documented in :mod:`winkmon.sim.kinematics`; the
+sensor model in :mod:`winkmon.sim.imu` and :mod:`winkmon.sim.sensor`.
+"""
+
+from winkmon.sim.config import AthleteParams, SimConfig, SimConfigError
+from winkmon.sim.imu import SimMount
+from winkmon.sim.kinematics import lumbopelvic_angles_deg
+from winkmon.sim.motion import SimRep, classify
+from winkmon.sim.script import (
+    Activity,
+    Calibrate,
+    Phase,
+    PickUp,
+    Rerack,
+    SessionScript,
+    SquatSet,
+    Stand,
+    Turn,
+    Verdict,
+    Walk,
+    default_demo_script,
+    random_script,
+)
+from winkmon.sim.sensor import SimClock, SimFrame, SimLinkStats
+from winkmon.sim.session import SimSession, SimStream, SimTruth, simulate, simulate_chunks
+
+__all__ = [
+    "Activity",
+    "AthleteParams",
+    "Calibrate",
+    "Phase",
+    "PickUp",
+    "Rerack",
+    "SessionScript",
+    "SimClock",
+    "SimConfig",
+    "SimConfigError",
+    "SimFrame",
+    "SimLinkStats",
+    "SimMount",
+    "SimRep",
+    "SimSession",
+    "SimStream",
+    "SimTruth",
+    "SquatSet",
+    "Stand",
+    "Turn",
+    "Verdict",
+    "Walk",
+    "classify",
+    "default_demo_script",
+    "lumbopelvic_angles_deg",
+    "random_script",
+    "simulate",
+    "simulate_chunks",
+]
