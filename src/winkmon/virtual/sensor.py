@@ -100,17 +100,6 @@ def advertised_name(role: Role, serial: str) -> str:
     return f"winkmon-{_ROLE_LETTER[role]}-{serial[-4:].upper()}"
 
 
-def role_from_name(name: str | None) -> Role | None:
-    """The role a sensor advertises in its name, or None if the name is not a winkmon name."""
-    if not name or not name.startswith("winkmon-") or len(name) < 10:
-        return None
-    letter = name[8]
-    for role, code in _ROLE_LETTER.items():
-        if code == letter:
-            return role
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class FaultConfig:
     """Faults a virtual sensor injects, for tests. The default injects none.
@@ -365,23 +354,29 @@ class VirtualSensor:
 
     async def close(self) -> None:
         """Stop streaming, drop the link and stop advertising."""
+        self._started = False
         self._stop_stream()
         if self._disconnect_handle is not None:
             self._disconnect_handle.cancel()
+        if self._status_task is not None:
+            self._status_task.cancel()
         if self._connection is not None:
             conn = self._connection
-            self._connection = None
             try:
                 await asyncio.wait_for(conn.disconnect(), 2.0)
             except Exception as exc:  # the link may already be gone
                 log.debug("%s: disconnect on close: %s", self.name, exc)
+            self._connection = None
+        # Let pending HCI work finish: cancelling a task inside a bumble HCI command leaves the
+        # host waiting on a cancelled future.
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=2.0)
         try:
             await self._stop_advertising()
         except Exception as exc:
             log.debug("%s: stop advertising on close: %s", self.name, exc)
         for task in list(self._tasks):
             task.cancel()
-        self._started = False
         self.device.remove_listener(self.device.EVENT_CONNECTION, self._on_connection)
 
     async def disconnect(self) -> None:

@@ -1,0 +1,108 @@
+"""Finding winkmon sensors: a scan filtered on the winkmon service UUID.
+
+The role comes from the advertised name (``winkmon-S-...`` sacrum, ``winkmon-L-...`` lumbar,
+``winkmon-U-...`` unassigned). The battery level needs a connection (advertising does not carry
+it), so :func:`read_battery` is separate and connects to one sensor at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from bleak import BleakClient, BleakScanner
+from bleak.backends.client import BaseBleakClient
+from bleak.backends.device import BLEDevice
+from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
+from bleak.exc import BleakError
+
+from winkmon.errors import BleError
+from winkmon.protocol.constants import BATTERY_LEVEL_UUID, SERVICE_UUID, Role
+
+log = logging.getLogger(__name__)
+
+_ROLE_LETTERS = {"S": Role.SACRUM, "L": Role.LUMBAR, "U": Role.UNASSIGNED}
+
+
+def role_from_name(name: str | None) -> Role | None:
+    """The role a sensor advertises in its name, or None if it is not a winkmon name."""
+    if not name or not name.startswith("winkmon-") or len(name) < 10 or name[9] != "-":
+        return None
+    return _ROLE_LETTERS.get(name[8])
+
+
+@dataclass(frozen=True, slots=True)
+class FoundSensor:
+    """A winkmon sensor seen in a scan."""
+
+    name: str
+    address: str
+    role: Role | None  #: from the advertised name; None if the name does not say
+    rssi: int  #: strongest RSSI seen during the scan, dBm
+    battery_pct: int | None = None  #: filled in by :func:`read_battery`
+    device: BLEDevice | None = field(default=None, repr=False, compare=False)
+
+
+async def discover_sensors(
+    timeout_s: float = 5.0,
+    *,
+    scanner_backend: type[BaseBleakScanner] | None = None,
+    want_roles: frozenset[Role] = frozenset(),
+) -> list[FoundSensor]:
+    """Scan for sensors advertising the winkmon service.
+
+    Scans for ``timeout_s`` seconds, or until a sensor of each role in ``want_roles`` was seen
+    (if given). Sorted by role, then RSSI (strongest first).
+    """
+    seen: dict[str, tuple[BLEDevice, AdvertisementData, int]] = {}
+    done = asyncio.Event()
+
+    def on_advert(device: BLEDevice, adv: AdvertisementData) -> None:
+        if SERVICE_UUID not in adv.service_uuids:
+            return
+        best = max(adv.rssi, seen[device.address][2]) if device.address in seen else adv.rssi
+        seen[device.address] = (device, adv, best)
+        if want_roles:
+            roles = {role_from_name(a.local_name or d.name) for d, a, _ in seen.values()}
+            if want_roles <= roles:
+                done.set()
+
+    scanner = BleakScanner(on_advert, service_uuids=[SERVICE_UUID], backend=scanner_backend)
+    try:
+        async with scanner:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), timeout_s)
+    except BleakError as exc:
+        raise BleError(f"cannot scan for sensors: {exc}") from exc
+    found = [
+        FoundSensor(
+            name=adv.local_name or device.name or "?",
+            address=device.address,
+            role=role_from_name(adv.local_name or device.name),
+            rssi=rssi,
+            device=device,
+        )
+        for device, adv, rssi in seen.values()
+    ]
+    order = {Role.SACRUM: 0, Role.LUMBAR: 1, Role.UNASSIGNED: 2, None: 3}
+    return sorted(found, key=lambda f: (order[f.role], -f.rssi))
+
+
+async def read_battery(
+    sensor: FoundSensor,
+    *,
+    client_backend: type[BaseBleakClient] | None = None,
+    timeout_s: float = 10.0,
+) -> FoundSensor:
+    """``sensor`` with ``battery_pct`` read from its Battery service (None if unreadable)."""
+    target: BLEDevice | str = sensor.device if sensor.device is not None else sensor.address
+    level: int | None = None
+    try:
+        async with BleakClient(target, timeout=timeout_s, backend=client_backend) as client:
+            raw = await client.read_gatt_char(BATTERY_LEVEL_UUID)
+            level = raw[0] if raw else None
+    except (BleakError, TimeoutError, OSError) as exc:
+        log.info("battery of %s: %s", sensor.address, exc)
+    return FoundSensor(sensor.name, sensor.address, sensor.role, sensor.rssi, level, sensor.device)
