@@ -61,6 +61,13 @@ class DataFrame:
     def __post_init__(self) -> None:
         if self.raw.ndim != 2 or self.raw.shape[1] not in (6, 9):
             raise ValueError("raw must have shape (n, 6) or (n, 9)")
+        # Encoding casts to int16: out-of-range counts would wrap around silently.
+        if (
+            self.raw.dtype != np.int16
+            and self.raw.size
+            and (self.raw.min() < -32768 or self.raw.max() > 32767)
+        ):
+            raise ValueError("raw counts must fit in int16 (use quantize to saturate)")
         if not 0 <= self.seq <= 0xFFFF:
             raise ValueError(f"seq {self.seq} out of u16 range")
         if self.frame_type is FrameType.DATA:
@@ -165,7 +172,7 @@ class DataFrame:
             self.first_index,
             self.t_dev_us,
             (self.acc_range & 0x0F) | (self.gyr_range << 4),
-            int(self.flags),
+            int(self.flags) & KNOWN_FLAGS_MASK,  # reserved bits are sent as 0
         )
         return head + body
 
