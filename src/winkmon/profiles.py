@@ -1,0 +1,491 @@
+"""Athlete profiles: one athlete's calibrated sensor mounts, thresholds and calibration record.
+
+A profile is what :mod:`winkmon.calibration` produces and what every consumer (live session,
+report, replay) needs to turn two sensors' orientations into the lumbopelvic angle:
+:meth:`AthleteProfile.model` gives the pipeline's :class:`~winkmon.pipeline.model.AthleteModel`.
+
+Profiles are JSON files, one per athlete, in a directory chosen by
+:func:`resolve_profiles_dir` (``--profiles DIR`` > ``$WINKMON_PROFILES`` > the per-user data
+directory). Use them through :class:`ProfileStore`::
+
+    profile = ProfileStore(resolve_profiles_dir(args.profiles)).load("alex")
+    model = profile.model()
+
+JSON layout (``schema_version`` 1)::
+
+    {
+      "schema_version": 1,
+      "kind": "winkmon.athlete_profile",
+      "name": "alex",
+      "created_utc": "2025-01-01T10:00:00Z",
+      "thresholds": {"flexion_deg": 2.0, "loss_deg": 5.0, ...},
+      "sensors": {
+        "sacrum": {"address": "C0:...", "mount": [[...], [...], [...]],
+                   "neutral": {...}, "quality": {...}},
+        "lumbar": {...}
+      },
+      "calibration": {"static_s": [A, B], "functional_s": [C, D], "automatic": true,
+                      "static_angle_deg": 0.0, "bend_margin_deg": 31.0,
+                      "method": "vqf", "source": "session.winkmon"}
+    }
+
+Readers refuse a newer ``schema_version`` (:class:`~winkmon.errors.ProfileError` naming the
+file) instead of guessing; unknown extra keys are ignored so that older readers keep working
+with additive changes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from winkmon.errors import ProfileError
+from winkmon.pipeline.model import AthleteModel, Mount, Thresholds
+from winkmon.protocol.constants import Role
+
+SCHEMA_VERSION = 1
+KIND = "winkmon.athlete_profile"
+ENV_VAR = "WINKMON_PROFILES"
+ROLES: tuple[Role, Role] = (Role.SACRUM, Role.LUMBAR)
+
+
+def utc_now_iso() -> str:
+    """The current UTC time as ISO 8601 with a ``Z`` suffix, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A stretch of a recording, in seconds on the session time base."""
+
+    start_s: float
+    end_s: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.start_s) and math.isfinite(self.end_s)):
+            raise ValueError("window bounds must be finite numbers of seconds")
+        if self.end_s <= self.start_s:
+            raise ValueError(
+                f"window end ({self.end_s:g} s) must be after its start ({self.start_s:g} s)"
+            )
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+    @classmethod
+    def parse(cls, text: str) -> Window:
+        """``"A:B"`` in seconds, e.g. ``"2.5:5.5"``; raises ``ValueError`` with the reason."""
+        parts = text.split(":")
+        if len(parts) != 2:
+            raise ValueError(f"expected START:END in seconds, e.g. 2.5:5.5; got {text!r}")
+        try:
+            a, b = float(parts[0]), float(parts[1])
+        except ValueError:
+            raise ValueError(f"expected START:END in seconds, e.g. 2.5:5.5; got {text!r}") from None
+        return cls(a, b)
+
+    def as_list(self) -> list[float]:
+        return [round(self.start_s, 3), round(self.end_s, 3)]
+
+    def __str__(self) -> str:
+        return f"{self.start_s:.2f}-{self.end_s:.2f} s"
+
+
+@dataclass(frozen=True, slots=True)
+class SensorNeutral:
+    """One sensor in the athlete's calibrated neutral standing posture."""
+
+    #: The earth's up axis in sensor coordinates while standing tall (the segment's ``z``).
+    up_sensor: tuple[float, float, float]
+    #: How far the sensor's face is turned upward from vertical, degrees: 0 on an upright
+    #: back, typically 20-40 on the sacrum; negative when it faces downward.
+    face_tilt_deg: float
+    #: Which way is up on the sensor's face, degrees from the sensor's +y axis towards +x.
+    rotation_on_skin_deg: float
+    #: How far the sensor is turned sideways: the angle of the sensor's z axis out of the
+    #: segment's sagittal plane, degrees (0 when it faces straight back, > 0 towards the left).
+    side_tilt_deg: float
+    #: The segment's sagittal inclination in the static window with the calibrated mount,
+    #: degrees (0 by construction, up to the filter's noise).
+    inclination_deg: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "up_sensor": [round(float(v), 6) for v in self.up_sensor],
+            "face_tilt_deg": round(self.face_tilt_deg, 3),
+            "rotation_on_skin_deg": round(self.rotation_on_skin_deg, 3),
+            "side_tilt_deg": round(self.side_tilt_deg, 3),
+            "inclination_deg": round(self.inclination_deg, 3),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SensorNeutral:
+        up = [float(v) for v in d["up_sensor"]]
+        if len(up) != 3:
+            raise ValueError("up_sensor must have 3 components")
+        return cls(
+            up_sensor=(up[0], up[1], up[2]),
+            face_tilt_deg=float(d["face_tilt_deg"]),
+            rotation_on_skin_deg=float(d["rotation_on_skin_deg"]),
+            side_tilt_deg=float(d["side_tilt_deg"]),
+            inclination_deg=float(d.get("inclination_deg", 0.0)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SensorQuality:
+    """How good one sensor's calibration data were (see ``calibration/README.md``)."""
+
+    #: Gyroscope RMS in the static window (bias removed), deg/s: body movement while standing.
+    still_gyro_rms_deg_s: float
+    #: Accelerometer standard deviation in the static window (norm over axes), m/s^2.
+    still_acc_std_m_s2: float
+    #: Peak forward inclination of the segment in the functional window, degrees.
+    bend_amplitude_deg: float
+    #: Peak inclination of each distinct forward bend found, degrees.
+    bend_peaks_deg: tuple[float, ...]
+    #: Second / first singular value of the gyroscope in the functional window: 0 when every
+    #: rotation was about one axis, 1 when there was no dominant axis.
+    axis_ratio: float
+    #: Angle between the dominant rotation axis and the vertical, degrees (90 ideally).
+    axis_up_angle_deg: float
+    #: Angle between the axis from the gyroscope and the one from the tilt of gravity during
+    #: the bends, degrees (small when both agree).
+    axis_agreement_deg: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "still_gyro_rms_deg_s": round(self.still_gyro_rms_deg_s, 4),
+            "still_acc_std_m_s2": round(self.still_acc_std_m_s2, 4),
+            "bend_amplitude_deg": round(self.bend_amplitude_deg, 3),
+            "bend_peaks_deg": [round(v, 3) for v in self.bend_peaks_deg],
+            "axis_ratio": round(self.axis_ratio, 4),
+            "axis_up_angle_deg": round(self.axis_up_angle_deg, 3),
+            "axis_agreement_deg": round(self.axis_agreement_deg, 3),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SensorQuality:
+        return cls(
+            still_gyro_rms_deg_s=float(d["still_gyro_rms_deg_s"]),
+            still_acc_std_m_s2=float(d["still_acc_std_m_s2"]),
+            bend_amplitude_deg=float(d["bend_amplitude_deg"]),
+            bend_peaks_deg=tuple(float(v) for v in d["bend_peaks_deg"]),
+            axis_ratio=float(d["axis_ratio"]),
+            axis_up_angle_deg=float(d["axis_up_angle_deg"]),
+            axis_agreement_deg=float(d["axis_agreement_deg"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SensorCalibration:
+    """Everything calibration found for one sensor."""
+
+    mount: Mount
+    neutral: SensorNeutral
+    quality: SensorQuality
+    address: str | None = None  #: the sensor's BLE address, if known
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "mount": [[round(v, 9) for v in row] for row in self.mount.as_list()],
+            "neutral": self.neutral.as_dict(),
+            "quality": self.quality.as_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SensorCalibration:
+        m = np.asarray(d["mount"], dtype=np.float64)
+        if m.shape == (3, 3):
+            # Undo the rounding of the stored matrix (re-orthonormalise via SVD).
+            u, _, vt = np.linalg.svd(m)
+            m = u @ vt
+        address = d.get("address")
+        return cls(
+            mount=Mount(m),
+            neutral=SensorNeutral.from_dict(d["neutral"]),
+            quality=SensorQuality.from_dict(d["quality"]),
+            address=None if address is None else str(address),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationRecord:
+    """How a profile was calibrated: windows, overall checks and where the data came from."""
+
+    static: Window  #: the still standing window used, session seconds
+    functional: Window  #: the forward-bend window used, session seconds
+    automatic: bool = False  #: True when winkmon found the windows itself
+    #: Mean lumbopelvic angle in the static window with the calibrated mounts, degrees
+    #: (~0 by construction).
+    static_angle_deg: float = 0.0
+    #: Lumbar minus sacrum bend amplitude, degrees: positive when the roles are right.
+    bend_margin_deg: float = 0.0
+    method: str = "vqf"  #: orientation filter used
+    source: str | None = None  #: the recording calibrated from
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "static_s": self.static.as_list(),
+            "functional_s": self.functional.as_list(),
+            "automatic": self.automatic,
+            "static_angle_deg": round(self.static_angle_deg, 4),
+            "bend_margin_deg": round(self.bend_margin_deg, 3),
+            "method": self.method,
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CalibrationRecord:
+        s, f = d["static_s"], d["functional_s"]
+        source = d.get("source")
+        return cls(
+            static=Window(float(s[0]), float(s[1])),
+            functional=Window(float(f[0]), float(f[1])),
+            automatic=bool(d.get("automatic", False)),
+            static_angle_deg=float(d.get("static_angle_deg", 0.0)),
+            bend_margin_deg=float(d.get("bend_margin_deg", 0.0)),
+            method=str(d.get("method", "vqf")),
+            source=None if source is None else str(source),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AthleteProfile:
+    """One athlete's calibrated sensors and thresholds (see the module docstring)."""
+
+    name: str
+    sensors: dict[Role, SensorCalibration]
+    calibration: CalibrationRecord
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    created_utc: str = field(default_factory=utc_now_iso)
+    schema_version: int = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise ValueError("an athlete profile needs a non-empty name")
+        missing = [r.label for r in ROLES if r not in self.sensors]
+        if missing:
+            raise ValueError(f"an athlete profile needs both sensors; missing: {missing}")
+
+    @property
+    def mounts(self) -> dict[Role, Mount]:
+        return {role: cal.mount for role, cal in self.sensors.items()}
+
+    @property
+    def addresses(self) -> dict[Role, str]:
+        """BLE address per role, for the roles whose address is known."""
+        return {r: c.address for r, c in self.sensors.items() if c.address is not None}
+
+    def model(self) -> AthleteModel:
+        """The pipeline's view of this athlete."""
+        return AthleteModel(mounts=self.mounts, thresholds=self.thresholds, name=self.name)
+
+    def with_thresholds(self, thresholds: Thresholds) -> AthleteProfile:
+        return replace(self, thresholds=thresholds)
+
+    def with_addresses(self, addresses: Mapping[Role, str | None]) -> AthleteProfile:
+        sensors = {
+            r: replace(c, address=addresses.get(r, c.address)) for r, c in self.sensors.items()
+        }
+        return replace(self, sensors=sensors)
+
+    # ------------------------------------------------------------------ JSON
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "kind": KIND,
+            "name": self.name,
+            "created_utc": self.created_utc,
+            "thresholds": self.thresholds.as_dict(),
+            "sensors": {r.label: self.sensors[r].as_dict() for r in ROLES},
+            "calibration": self.calibration.as_dict(),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], *, origin: str = "profile") -> AthleteProfile:
+        """Parse a profile document; ``origin`` (a file name) goes into error messages."""
+        if not isinstance(d, Mapping):
+            raise ProfileError(f"{origin}: not an athlete profile (expected a JSON object)")
+        version = d.get("schema_version")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise ProfileError(f"{origin}: not an athlete profile (no schema_version)")
+        if version > SCHEMA_VERSION or version < 1:
+            raise ProfileError(
+                f"{origin}: profile schema version {version} is not supported by this winkmon "
+                f"(it reads version {SCHEMA_VERSION}); update winkmon or calibrate again"
+            )
+        try:
+            sensors_doc = d["sensors"]
+            sensors = {
+                Role.parse(key): SensorCalibration.from_dict(v) for key, v in sensors_doc.items()
+            }
+            thr = d.get("thresholds", {})
+            known = set(Thresholds().as_dict())
+            thresholds = Thresholds(**{k: float(v) for k, v in thr.items() if k in known})
+            return cls(
+                name=str(d["name"]),
+                sensors=sensors,
+                calibration=CalibrationRecord.from_dict(d["calibration"]),
+                thresholds=thresholds,
+                created_utc=str(d.get("created_utc", "")),
+                schema_version=version,
+            )
+        except ProfileError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise ProfileError(f"{origin}: damaged athlete profile: {what}") from None
+
+    @classmethod
+    def from_json(cls, text: str, *, origin: str = "profile") -> AthleteProfile:
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ProfileError(
+                f"{origin}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+            ) from None
+        return cls.from_dict(doc, origin=origin)
+
+
+# ---------------------------------------------------------------------- thresholds on the CLI
+_THRESHOLD_KEYS = {
+    "flexion": "flexion_deg",
+    "loss": "loss_deg",
+    "depth": "min_depth_cm",
+    "dwell": "dwell_s",
+    "hysteresis": "hysteresis_deg",
+}
+
+
+def parse_thresholds(text: str, base: Thresholds | None = None) -> Thresholds:
+    """``"flexion=2,loss=5"`` (also ``depth``, ``dwell``, ``hysteresis`` or full field names)
+    applied on top of ``base``; raises :class:`ProfileError` with the reason."""
+    values = (base or Thresholds()).as_dict()
+    for item in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, val = item.partition("=")
+        key = key.strip().lower()
+        name = _THRESHOLD_KEYS.get(key, key)
+        if not sep or name not in values:
+            keys = ", ".join(_THRESHOLD_KEYS)
+            raise ProfileError(f"bad threshold {item!r}: use NAME=VALUE with NAME one of {keys}")
+        try:
+            values[name] = float(val)
+        except ValueError:
+            raise ProfileError(f"bad threshold {item!r}: {val.strip()!r} is not a number") from None
+    try:
+        return Thresholds(**values)
+    except ValueError as exc:
+        raise ProfileError(f"bad thresholds: {exc}") from None
+
+
+# ---------------------------------------------------------------------- the store
+def resolve_profiles_dir(arg: str | os.PathLike[str] | None = None) -> Path:
+    """Where profiles live: ``arg`` (``--profiles``) > ``$WINKMON_PROFILES`` > per-user data.
+
+    The per-user default is ``platformdirs.user_data_dir("winkmon") / "profiles"``. The
+    directory is not created here (:meth:`ProfileStore.save` does that).
+    """
+    if arg:
+        return Path(arg).expanduser()
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("winkmon")) / "profiles"
+
+
+def profile_file_name(name: str) -> str:
+    """A safe file name for an athlete: lower case, ``[a-z0-9_-]`` only, plus ``.json``.
+
+    Different spellings of one name ("Alex B", "alex-b") share one file on purpose.
+    """
+    slug = re.sub(r"[^a-z0-9_-]+", "-", name.strip().lower()).strip("-_")
+    if not slug:
+        raise ProfileError(f"athlete name {name!r} has no letters or digits to name a file by")
+    return slug[:80] + ".json"
+
+
+class ProfileStore:
+    """Athlete profiles in one directory, one JSON file per athlete."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+
+    def path_for(self, name: str) -> Path:
+        return self.directory / profile_file_name(name)
+
+    def names(self) -> list[str]:
+        """Athlete names with a readable profile here, sorted (damaged files are skipped)."""
+        return [p.name for p in self.list()]
+
+    def list(self) -> list[AthleteProfile]:
+        """Every readable profile in the directory, sorted by name."""
+        out = []
+        if self.directory.is_dir():
+            for path in sorted(self.directory.glob("*.json")):
+                try:
+                    out.append(self._read(path))
+                except ProfileError:
+                    continue
+        return sorted(out, key=lambda p: p.name.lower())
+
+    def exists(self, name: str) -> bool:
+        return self.path_for(name).is_file()
+
+    def load(self, name: str) -> AthleteProfile:
+        """The profile of athlete ``name``; :class:`ProfileError` if missing or unreadable."""
+        path = self.path_for(name)
+        if not path.is_file():
+            known = ", ".join(self.names()) or "none"
+            raise ProfileError(
+                f"no profile for athlete {name!r} in {self.directory} (known: {known}); run "
+                f"winkmon calibrate SESSION --athlete {_shell_word(name)} to make one"
+            )
+        return self._read(path)
+
+    def save(self, profile: AthleteProfile) -> Path:
+        """Write (or replace) the athlete's profile atomically; returns the file."""
+        path = self.path_for(profile.name)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".json.tmp")
+            tmp.write_text(profile.to_json(), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise ProfileError(f"cannot save the profile to {path}: {exc.strerror}") from None
+        return path
+
+    def delete(self, name: str) -> Path:
+        path = self.path_for(name)
+        if not path.is_file():
+            raise ProfileError(f"no profile for athlete {name!r} in {self.directory}")
+        path.unlink()
+        return path
+
+    @staticmethod
+    def _read(path: Path) -> AthleteProfile:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ProfileError(f"{path}: cannot read the profile: {exc}") from None
+        return AthleteProfile.from_json(text, origin=str(path))
+
+
+def _shell_word(text: str) -> str:
+    return text if re.fullmatch(r"[\w.@-]+", text) else "'" + text.replace("'", "'\\''") + "'"
