@@ -1,0 +1,221 @@
+"""The raw IMU CSV format: one file per sensor, read strictly and written losslessly.
+
+Format::
+
+    time_s,ax,ay,az,gx,gy,gz[,mx,my,mz]
+    12.000000,0.12,-9.79,0.33,0.001,-0.002,0.0
+    ...
+
+- A header row names the columns, in any order (names are trimmed and case-insensitive).
+  ``time_s`` (seconds), ``ax ay az`` (m/s^2, specific force), ``gx gy gz`` (rad/s) are
+  required; ``mx my mz`` (µT) are optional and come as a triple.
+- Other columns are **ignored** (sensor exports often carry temperature, quaternions, labels);
+  the import reports their names. A column named twice is refused.
+- ``time_s`` is on one clock shared by all files of a session (an epoch clock is fine); it must
+  strictly increase at microsecond resolution (times are rounded to integer µs).
+- Blank lines are skipped; a UTF-8 byte order mark is accepted.
+
+Anything else (a missing column, a non-numeric, NaN or infinite cell, a row of the wrong
+length, time going backwards or repeating, an empty file, a file with no data rows) is
+refused with a :class:`~winkmon.errors.CsvImportError` naming the file, the line and the
+problem.
+
+Written files use the same header and print floats with ``repr`` (shortest exact form), so
+reading a written file gives back the very same numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from winkmon.errors import CsvImportError
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+TIME = "time_s"
+ACC = ("ax", "ay", "az")
+GYR = ("gx", "gy", "gz")
+MAG = ("mx", "my", "mz")
+REQUIRED = (TIME, *ACC, *GYR)
+KNOWN = (*REQUIRED, *MAG)
+MAX_ABS_TIME_S = 1e11  #: beyond any clock a sensor uses; keeps µs within int64 exactly
+_BLOCK_ROWS = 65536
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ImuTable:
+    """One sensor's CSV, parsed and checked. ``line`` is each row's line in the file."""
+
+    path: Path
+    t_us: IntArray  #: time, integer µs, strictly increasing
+    acc_m_s2: FloatArray  #: (n, 3)
+    gyr_rad_s: FloatArray  #: (n, 3)
+    mag_uT: FloatArray | None  #: (n, 3) or None
+    line: IntArray
+    ignored_columns: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return int(self.t_us.shape[0])
+
+
+def _fail(path: Path, line: int | None, problem: str) -> CsvImportError:
+    where = f"{path}" if line is None else f"{path}, line {line}"
+    return CsvImportError(f"{where}: {problem}")
+
+
+def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            for row in reader:
+                if row and any(c.strip() for c in row):
+                    yield reader.line_num, row
+    except OSError as exc:
+        raise _fail(path, None, f"cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise _fail(path, None, f"not a text (UTF-8) file: {exc.reason}") from None
+    except csv.Error as exc:
+        raise _fail(path, None, f"not valid CSV: {exc}") from None
+
+
+def _header(path: Path, line: int, cells: list[str]) -> tuple[list[int], bool, tuple[str, ...]]:
+    names = [c.strip().lower() for c in cells]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise _fail(path, line, f"column {name!r} appears twice in the header")
+        seen.add(name)
+    missing = [c for c in REQUIRED if c not in seen]
+    if missing:
+        raise _fail(
+            path,
+            line,
+            f"missing column(s) {', '.join(missing)} (the header must name "
+            f"{','.join(REQUIRED)}, optionally mx,my,mz)",
+        )
+    mags = [c for c in MAG if c in seen]
+    if mags and len(mags) != 3:
+        absent = ", ".join(c for c in MAG if c not in seen)
+        raise _fail(path, line, f"magnetometer columns come as mx,my,mz; missing {absent}")
+    has_mag = bool(mags)
+    wanted = KNOWN if has_mag else REQUIRED
+    index = [names.index(c) for c in wanted]
+    ignored = tuple(n for n in names if n not in wanted)
+    return index, has_mag, ignored
+
+
+def _parse_block(
+    path: Path, block: list[list[str]], lines: list[int], index: list[int], width: int
+) -> FloatArray:
+    for row, line in zip(block, lines, strict=True):
+        if len(row) != width:
+            raise _fail(path, line, f"expected {width} cells, found {len(row)}")
+    cells = np.array(block, dtype=str)[:, index]
+    try:
+        return cells.astype(np.float64)
+    except ValueError:
+        pass
+    for r, line in enumerate(lines):
+        for c, col in enumerate(KNOWN[: len(index)]):
+            try:
+                float(cells[r, c])
+            except ValueError:
+                raise _fail(
+                    path, line, f"column {col}: {str(cells[r, c])!r} is not a number"
+                ) from None
+    raise _fail(path, None, "unparseable numbers")  # pragma: no cover - found above
+
+
+def read_imu_csv(path: str | Path) -> ImuTable:
+    """Read and check one sensor's CSV (see the module doc); raises CsvImportError."""
+    p = Path(path)
+    if p.is_dir():
+        raise _fail(p, None, "is a directory, not a CSV file")
+    rows = _rows(p)
+    first = next(rows, None)
+    if first is None:
+        raise _fail(p, 1, "empty file (no header row)")
+    header_line, header = first
+    index, has_mag, ignored = _header(p, header_line, header)
+    width = len(header)
+    parts: list[FloatArray] = []
+    all_lines: list[int] = []
+    block: list[list[str]] = []
+    lines: list[int] = []
+    for line, row in rows:
+        block.append(row)
+        lines.append(line)
+        if len(block) >= _BLOCK_ROWS:
+            parts.append(_parse_block(p, block, lines, index, width))
+            all_lines += lines
+            block, lines = [], []
+    if block:
+        parts.append(_parse_block(p, block, lines, index, width))
+        all_lines += lines
+    if not parts:
+        raise _fail(p, header_line, "no data rows after the header")
+    data = np.concatenate(parts)
+    line_arr = np.asarray(all_lines, dtype=np.int64)
+    cols = KNOWN[: len(index)]
+    bad = ~np.isfinite(data)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise _fail(p, int(line_arr[r]), f"column {cols[c]}: {data[r, c]} is not a finite number")
+    t_s = data[:, 0]
+    too_far = np.abs(t_s) > MAX_ABS_TIME_S
+    if too_far.any():
+        r = int(np.argmax(too_far))
+        raise _fail(p, int(line_arr[r]), f"time {t_s[r]!r} s is out of range")
+    t_us = np.rint(t_s * 1e6).astype(np.int64)
+    back = np.diff(t_us) <= 0
+    if back.any():
+        r = int(np.argmax(back)) + 1
+        what = "repeats" if t_us[r] == t_us[r - 1] else "goes backwards"
+        raise _fail(
+            p,
+            int(line_arr[r]),
+            f"time {t_s[r]!r} s {what} (previous row: {t_s[r - 1]!r} s; times must "
+            "increase by at least 1 µs)",
+        )
+    return ImuTable(
+        path=p,
+        t_us=t_us,
+        acc_m_s2=np.ascontiguousarray(data[:, 1:4]),
+        gyr_rad_s=np.ascontiguousarray(data[:, 4:7]),
+        mag_uT=np.ascontiguousarray(data[:, 7:10]) if has_mag else None,
+        line=line_arr,
+        ignored_columns=ignored,
+    )
+
+
+def format_imu_csv(
+    t_s: FloatArray, acc_m_s2: FloatArray, gyr_rad_s: FloatArray, mag_uT: FloatArray | None
+) -> str:
+    """The CSV text of one sensor's samples (floats printed with ``repr``)."""
+    cols = [np.asarray(t_s, dtype=np.float64)[:, None], acc_m_s2, gyr_rad_s]
+    header = list(REQUIRED)
+    if mag_uT is not None:
+        cols.append(mag_uT)
+        header += MAG
+    table = np.hstack(cols).astype(np.float64).tolist()
+    out = [",".join(header)]
+    out += [",".join(map(repr, row)) for row in table]
+    return "\n".join(out) + "\n"
+
+
+def write_imu_csv(
+    path: str | Path,
+    t_s: FloatArray,
+    acc_m_s2: FloatArray,
+    gyr_rad_s: FloatArray,
+    mag_uT: FloatArray | None = None,
+) -> None:
+    """Write one sensor's samples as CSV (see :func:`format_imu_csv`)."""
+    Path(path).write_text(format_imu_csv(t_s, acc_m_s2, gyr_rad_s, mag_uT), encoding="utf-8")

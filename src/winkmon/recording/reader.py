@@ -1,0 +1,324 @@
+"""Reading recordings: :class:`Recording` (read-only; safe on a live or crashed file).
+
+Every problem with the file surfaces as a :class:`~winkmon.errors.RecordingError` naming the
+file: a missing file ("no such recording"), another kind of file ("not a winkmon recording"),
+a newer format, or damage ("file is truncated or corrupted (...); N frames could be read").
+Damage is often found only while reading frames. A recording opened with ``partial_ok=True``
+is read as far as it can be instead: opening tolerates a truncated file, reading stops at the
+damage with a logged warning, and :attr:`Recording.damage` says what happened, so a damaged
+session can still be replayed up to the damage.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from winkmon.errors import FrameError, RecordingError
+from winkmon.protocol.constants import Role
+from winkmon.protocol.records import SensorInfo, StartParams
+from winkmon.recording.model import CLOCK_KINDS, Event, Gap, RecordingMeta, SensorMeta
+from winkmon.recording.schema import (
+    FORMAT_VERSION,
+    DamagedRecordingError,
+    check_header,
+    connect_ro,
+    corrupted,
+    input_path,
+)
+
+log = logging.getLogger(__name__)
+
+FETCH_ROWS = 8192
+FrameRecord = tuple[Role, int, bytes]
+"""``(role, t_host_ns, payload)`` of one stored notification."""
+
+
+class Recording:
+    """A recording opened read-only. Open with :meth:`open`; use as a context manager."""
+
+    def __init__(
+        self,
+        path: Path,
+        conn: sqlite3.Connection,
+        meta: RecordingMeta,
+        sensors: dict[Role, SensorMeta],
+        partial_ok: bool = False,
+        damage: str | None = None,
+    ) -> None:
+        self.path = path
+        self.partial_ok = partial_ok
+        self._conn = conn
+        self.meta = meta
+        self.sensors = sensors
+        self.damage: str | None = damage  #: what was wrong, when a partial read met damage
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, path: str | Path, *, partial_ok: bool = False) -> Recording:
+        """Open a recording (``SESSION`` also finds ``SESSION.winkmon``).
+
+        ``partial_ok``: read a damaged (e.g. truncated) file as far as possible, with
+        warnings, instead of raising RecordingError at the first damage.
+        """
+        p = input_path(path)
+        check_header(p)
+        try:
+            return cls._open(p, partial_ok, salvage=False)
+        except DamagedRecordingError as exc:
+            if not partial_ok:
+                raise
+            # SQLite refuses a file shorter than its header says unless the schema is
+            # "writable"; on a read-only connection that only relaxes the check.
+            rec = cls._open(p, partial_ok, salvage=True)
+            rec.damage = str(exc)
+            log.warning("%s; reading what is left", exc)
+            return rec
+
+    @classmethod
+    def _open(cls, p: Path, partial_ok: bool, salvage: bool) -> Recording:
+        conn = connect_ro(p)
+        try:
+            if salvage:
+                conn.execute("PRAGMA writable_schema=ON")
+            version = _int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > FORMAT_VERSION:
+                raise RecordingError(
+                    f"{p}: recording format version {version} is newer than this winkmon "
+                    f"reads ({FORMAT_VERSION}); upgrade winkmon"
+                )
+            meta = _read_meta(p, conn)
+            sensors = _read_sensors(p, conn)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise corrupted(p, exc) from None
+        except RecordingError:
+            conn.close()
+            raise
+        return cls(p, conn, meta, sensors, partial_ok)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Recording:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ frames
+    def iter_frames(self, roles: Iterable[Role] | None = None) -> Iterator[FrameRecord]:
+        """DATA notifications ``(role, t_host_ns, payload)`` in arrival order.
+
+        ``roles`` limits them to some sensors. On damage: RecordingError; if the recording
+        was opened with ``partial_ok``, a warning, :attr:`damage` set, and the iteration ends.
+        """
+        yield from self._iter_table("frames", roles)
+
+    def iter_status(self, roles: Iterable[Role] | None = None) -> Iterator[FrameRecord]:
+        """STATUS notifications ``(role, t_host_ns, payload)`` in arrival order."""
+        yield from self._iter_table("status", roles)
+
+    def _iter_table(self, table: str, roles: Iterable[Role] | None) -> Iterator[FrameRecord]:
+        where = "id > ?"
+        params: tuple[int, ...] = ()
+        if roles is not None:
+            params = tuple(sorted({int(r) for r in roles}))
+            where += f" AND role IN ({','.join('?' * len(params))})" if params else " AND 0"
+        sql = f"SELECT id, role, t_host_ns, payload FROM {table} WHERE {where} ORDER BY id"
+        count = 0
+        last_id = -1
+        try:
+            # Fast path: batched fetches. A batch that meets damage fails as a whole, so the
+            # rows before the damage are then fetched again one by one (slow path).
+            try:
+                cur = self._conn.execute(sql, (last_id, *params))
+                while rows := cur.fetchmany(FETCH_ROWS):
+                    for row in rows:
+                        record = _frame_record(table, count + 1, row)
+                        last_id, count = row[0], count + 1
+                        yield record
+            except sqlite3.DatabaseError:
+                if not self.partial_ok:
+                    raise
+                cur = self._conn.execute(sql, (last_id, *params))
+                while (row := cur.fetchone()) is not None:
+                    record = _frame_record(table, count + 1, row)
+                    last_id, count = row[0], count + 1
+                    yield record
+        except sqlite3.Error as exc:
+            err = corrupted(self.path, exc, count if table == "frames" else None)
+            if not self.partial_ok:
+                raise err from None
+            self.damage = str(err)
+            log.warning("%s", err)
+
+    def frame_count(self, role: Role | None = None) -> int:
+        """Number of stored DATA notifications (of one sensor)."""
+        try:
+            if role is None:
+                row = self._conn.execute("SELECT COUNT(*) FROM frames").fetchone()
+            else:
+                q = "SELECT COUNT(*) FROM frames WHERE role = ?"
+                row = self._conn.execute(q, (int(role),)).fetchone()
+        except sqlite3.Error as exc:
+            raise corrupted(self.path, exc) from None
+        return _int(row[0])
+
+    @property
+    def duration_s(self) -> float:
+        """Seconds from the session start to the last frame's arrival (0 with no frames)."""
+        try:
+            row = self._conn.execute("SELECT MAX(t_host_ns) FROM frames").fetchone()
+            last = None if row is None or row[0] is None else _int(row[0])
+        except (sqlite3.Error, RecordingError):
+            last = None
+            for _, t, _ in self.iter_frames():
+                last = t
+        if last is None:
+            return 0.0
+        return max(0.0, (last - self.meta.session_start_ns) / 1e9)
+
+    # ------------------------------------------------------------------ annotations
+    @property
+    def gaps(self) -> list[Gap]:
+        """Dropout / reconnect markers, by session time."""
+        try:
+            rows = self._conn.execute(
+                "SELECT role, t_s, kind, detail FROM gaps ORDER BY t_s, id"
+            ).fetchall()
+            return [Gap(Role(_int(r)), float(t), str(k), str(d)) for r, t, k, d in rows]
+        except (sqlite3.Error, ValueError, TypeError) as exc:
+            self._damaged(exc)
+            return []
+
+    def events(self, kind: str | None = None) -> list[Event]:
+        """Derived events (of one ``kind``), by session time."""
+        sql = "SELECT kind, t_s, data FROM events"
+        params: tuple[str, ...] = ()
+        if kind is not None:
+            sql, params = sql + " WHERE kind = ?", (kind,)
+        try:
+            rows = self._conn.execute(sql + " ORDER BY t_s, id", params).fetchall()
+            return [Event(str(k), float(t), _json_dict(d) or {}) for k, t, d in rows]
+        except (sqlite3.Error, ValueError, TypeError) as exc:
+            self._damaged(exc)
+            return []
+
+    def _damaged(self, exc: BaseException) -> None:
+        """Raise for damage, or (``partial_ok``) note it and carry on."""
+        err = corrupted(self.path, exc)
+        if not self.partial_ok:
+            raise err from None
+        self.damage = self.damage or str(err)
+        log.warning("%s", err)
+
+
+# ---------------------------------------------------------------------- helpers
+def _frame_record(table: str, count: int, row: tuple[Any, ...]) -> FrameRecord:
+    _, role, t_host_ns, payload = row
+    if not (
+        isinstance(role, int)
+        and 0 <= role <= max(Role)
+        and isinstance(t_host_ns, int)
+        and isinstance(payload, bytes)
+    ):
+        raise sqlite3.DatabaseError(f"{table} row {count} has values of the wrong type")
+    return Role(role), t_host_ns, payload
+
+
+def _int(value: object) -> int:
+    if not isinstance(value, int):
+        raise sqlite3.DatabaseError(f"expected an integer, found {type(value).__name__}")
+    return value
+
+
+def _json_dict(text: object) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    value = json.loads(str(text))
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a JSON object, found {type(value).__name__}")
+    return value
+
+
+def _read_meta(path: Path, conn: sqlite3.Connection) -> RecordingMeta:
+    rows = conn.execute("SELECT key, value FROM meta").fetchall()
+    try:
+        raw = {str(k): json.loads(str(v)) for k, v in rows}
+        clock = raw.get("clock", "envelope")
+        if clock not in CLOCK_KINDS:
+            raise ValueError(f"unknown clock kind {clock!r}")
+
+        def opt_dict(key: str) -> dict[str, Any] | None:
+            v = raw.get(key)
+            if v is not None and not isinstance(v, dict):
+                raise ValueError(f"meta {key} is not a JSON object")
+            return v
+
+        closed = raw.get("closed_utc")
+        return RecordingMeta(
+            path=path,
+            format_version=int(raw["format_version"]),
+            app_version=str(raw.get("app_version", "")),
+            created_utc=str(raw.get("created_utc", "")),
+            session_start_ns=int(raw["session_start_ns"]),
+            clock=clock,
+            clock_offset_us=int(raw.get("clock_offset_us", 0)),
+            simulated=bool(raw.get("simulated", False)),
+            notes=str(raw.get("notes", "")),
+            athlete=opt_dict("athlete"),
+            calibration=opt_dict("calibration"),
+            source=opt_dict("source"),
+            closed_utc=None if closed is None else str(closed),
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        raise RecordingError(f"{path}: file is corrupted (bad metadata: {exc})") from None
+
+
+def _read_sensors(path: Path, conn: sqlite3.Connection) -> dict[Role, SensorMeta]:
+    rows = conn.execute(
+        "SELECT role, rate_hz, address, info, info_json, start FROM sensors ORDER BY role"
+    ).fetchall()
+    sensors: dict[Role, SensorMeta] = {}
+    for role_i, rate, address, info_b, info_j, start_b in rows:
+        try:
+            role = Role(_int(role_i))
+            rate_hz = float(rate)
+            if not rate_hz > 0:
+                raise ValueError(f"rate {rate_hz} Hz")
+            info_json = _json_dict(info_j)
+        except (ValueError, TypeError, sqlite3.DatabaseError) as exc:
+            raise RecordingError(f"{path}: file is corrupted (bad sensor row: {exc})") from None
+        info = start = None
+        if isinstance(info_b, bytes):
+            try:
+                info = SensorInfo.from_bytes(info_b)
+            except (FrameError, ValueError) as exc:
+                log.warning("%s: %s INFO record does not decode: %s", path, role.label, exc)
+        if isinstance(start_b, bytes):
+            try:
+                start = StartParams.from_bytes(start_b)
+            except (FrameError, ValueError) as exc:
+                log.warning("%s: %s START params do not decode: %s", path, role.label, exc)
+        sensors[role] = SensorMeta(
+            role=role,
+            rate_hz=rate_hz,
+            address=None if address is None else str(address),
+            info=info,
+            info_json=info_json,
+            start=start,
+        )
+    return sensors
