@@ -20,6 +20,7 @@ class Verdict(enum.StrEnum):
     OK = "ok"
     EXTENSION_LOST = "extension_lost"  #: performance: extension lost, back still extended
     FLEXION = "flexion"  #: safety: lumbar spine passed neutral into flexion (butt wink)
+    UNKNOWN = "unknown"  #: the angle was missing (a sensor out) for most of the rep
 
 
 class AlertLevel(enum.StrEnum):

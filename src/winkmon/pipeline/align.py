@@ -1,0 +1,134 @@
+"""Put the two sensors on one uniform time grid.
+
+Each sensor has its own rate, clock and losses. :class:`GridAligner` buffers each chain's
+output and interpolates both onto the grid ``t = k / out_rate_hz`` (session seconds). A grid
+point is emitted once both sensors have data past it; a sensor that falls more than
+``max_wait_s`` behind the other (it dropped out) no longer holds the output back: its grid
+points are emitted as NaN. A grid point's value never depends on how the input was chunked,
+only on the data: a sensor contributes NaN exactly where it has no valid samples within
+``gap_periods`` sample periods on both sides.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from winkmon.pipeline.chain import ChainOutput
+from winkmon.protocol.constants import Role
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class GridBlock:
+    """Both sensors on the grid: inclinations, sacrum vertical acc and angular rate norm."""
+
+    t_s: FloatArray
+    incl_pelvis_deg: FloatArray
+    incl_lumbar_deg: FloatArray
+    a_vert_m_s2: FloatArray
+    gyr_norm_rad_s: FloatArray
+
+    def __len__(self) -> int:
+        return int(self.t_s.shape[0])
+
+
+class _Buffer:
+    __slots__ = ("a", "g", "incl", "latest", "t", "tol", "valid")
+
+    def __init__(self, rate_hz: float, gap_periods: float) -> None:
+        self.t = np.empty(0)
+        self.incl = np.empty(0)
+        self.a = np.empty(0)
+        self.g = np.empty(0)
+        self.valid = np.empty(0, dtype=bool)
+        self.tol = gap_periods / rate_hz
+        self.latest = -math.inf
+
+    def push(self, out: ChainOutput) -> None:
+        if len(out) == 0:
+            return
+        self.t = np.r_[self.t, out.t_s]
+        self.incl = np.r_[self.incl, out.incl_deg]
+        self.a = np.r_[self.a, out.a_vert_m_s2]
+        self.g = np.r_[self.g, out.gyr_norm_rad_s]
+        self.valid = np.r_[self.valid, out.valid]
+        self.latest = max(self.latest, float(out.t_s[-1]))
+
+    def sample(self, tg: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        nan = np.full(len(tg), np.nan)
+        if len(self.t) < 2:
+            return nan, nan.copy(), nan.copy()
+        right = np.searchsorted(self.t, tg, side="right")
+        inside = (right >= 1) & (right < len(self.t))
+        r = np.clip(right, 1, len(self.t) - 1)
+        left = r - 1
+        span = self.t[r] - self.t[left]
+        near = inside & (span <= self.tol)
+        # Bridged samples (valid False) still carry the motion for depth, never an angle.
+        ok = near & self.valid[left] & self.valid[r]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w = np.where(span > 0, (tg - self.t[left]) / np.where(span > 0, span, 1.0), 0.0)
+        out = []
+        for arr, mask in ((self.incl, ok), (self.a, near), (self.g, near)):
+            v = arr[left] + w * (arr[r] - arr[left])
+            out.append(np.where(mask, v, np.nan))
+        return out[0], out[1], out[2]
+
+    def trim(self, t_keep: float) -> None:
+        """Drop samples no longer needed to interpolate at or after ``t_keep``."""
+        k = int(np.searchsorted(self.t, t_keep, side="right")) - 1
+        if k > 0:
+            for name in ("t", "incl", "a", "g", "valid"):
+                setattr(self, name, getattr(self, name)[k:])
+
+
+class GridAligner:
+    """Interpolates the sacrum and lumbar chains onto a common grid (see module doc)."""
+
+    def __init__(
+        self,
+        rates_hz: dict[Role, float],
+        out_rate_hz: float = 100.0,
+        max_wait_s: float = 1.0,
+        gap_periods: float = 2.5,
+    ) -> None:
+        self.out_rate_hz = float(out_rate_hz)
+        self.max_wait_s = float(max_wait_s)
+        self._buf = {
+            Role.SACRUM: _Buffer(rates_hz[Role.SACRUM], gap_periods),
+            Role.LUMBAR: _Buffer(rates_hz[Role.LUMBAR], gap_periods),
+        }
+        self._next_k = 0
+
+    def push(self, role: Role, out: ChainOutput) -> None:
+        self._buf[role].push(out)
+
+    def pull(self, final: bool = False) -> GridBlock:
+        """Grid points that are ready (all remaining ones if ``final``)."""
+        s, lum = self._buf[Role.SACRUM], self._buf[Role.LUMBAR]
+        hi, lo = max(s.latest, lum.latest), min(s.latest, lum.latest)
+        if hi == -math.inf:
+            return _empty()
+        t_ready = hi if final else max(lo, hi - self.max_wait_s)
+        k_end = math.floor(t_ready * self.out_rate_hz + 1e-9)
+        if k_end < self._next_k:
+            return _empty()
+        k = np.arange(self._next_k, k_end + 1)
+        tg = k / self.out_rate_hz
+        ip, a, g = s.sample(tg)
+        il, _, _ = lum.sample(tg)
+        self._next_k = k_end + 1
+        t_keep = self._next_k / self.out_rate_hz
+        s.trim(t_keep)
+        lum.trim(t_keep)
+        return GridBlock(tg, ip, il, a, g)
+
+
+def _empty() -> GridBlock:
+    e = np.empty(0)
+    return GridBlock(e, e, e, e, e)

@@ -1,0 +1,344 @@
+"""Squat reps, depth, verdicts and live alerts, one grid sample at a time.
+
+Depth is the vertical travel of the pelvis, from the sacrum sensor's vertical acceleration:
+
+- *Quiet* moments (small vertical acceleration and angular rate for 0.15 s) reset the vertical
+  velocity to zero; standing quietly also tracks the accelerometer's vertical bias.
+- Between reps the integrated velocity and height leak back to zero (time constants 1 s and
+  2 s), so walking and swaying never build up a false depth.
+- A rep starts when the pelvis moves down faster than 0.15 m/s; its start is back-dated to when
+  the downward motion began. A candidate that stops going down before it is 10 cm deep (a
+  step, a sway) is dropped. It has a descent, a bottom (velocity near zero) and an ascent,
+  and ends when the athlete is back up and nearly at rest.
+- At the end the depth is recomputed over the whole rep with zero-velocity corrections at both
+  ends (the pelvis is at rest before and after), which removes most of the integration drift.
+- A movement counts as a rep only if the pelvis went down at least ``min_depth_cm``: walking,
+  turning and a shallow bend to pick something up do not.
+
+The angle during a rep gives the verdict (see :class:`~winkmon.pipeline.events.Verdict`):
+
+- ``set_angle_deg``: the median angle over the 0.5 s before the descent began (the brace);
+- ``peak_flexion_deg``: the largest angle during the rep;
+- the verdict uses the *sustained* angle (the lowest value over the last ``dwell_s``), the same
+  signal as the live alerts, so a single noisy sample neither alerts nor changes a verdict:
+  ``flexion`` if it exceeds the flexion threshold, ``extension_lost`` if it rises more than the
+  loss threshold above the set angle while staying below the flexion threshold, else ``ok``;
+  ``unknown`` if the angle was missing (a sensor out) for most of the rep.
+
+Alerts fire during the rep, at most one per level per rep, once the pelvis has gone down at
+least ``min_depth_cm`` (so a pick-up bend never alerts), stamped with the grid time at which the
+sustained angle crossed the threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import numpy as np
+import numpy.typing as npt
+
+from winkmon.pipeline.events import Alert, AlertLevel, Event, Phase, Rep, RepStarted, Verdict, Zone
+from winkmon.pipeline.model import Thresholds
+
+FloatArray = npt.NDArray[np.float64]
+
+V_START_M_S = 0.15  #: downward speed that starts a rep candidate
+V_SLOW_M_S = 0.05  #: "not moving" vertically
+COMMIT_DEPTH_M = 0.10  #: a candidate must get this deep before it may turn upwards
+QUIET_ACC_M_S2 = 0.25
+QUIET_GYR_RAD_S = 0.15
+QUIET_S = 0.30
+LEAK_TAU_S = 2.0  #: height leaks back to standing between reps
+V_LEAK_TAU_S = 1.0  #: so does vertical velocity (walking never builds up drift)
+MAX_REP_S = 15.0
+#: Longest plausible descent (slow eccentrics), pause at the bottom and ascent, seconds.
+MAX_PHASE_S = {Phase.IDLE: math.inf, Phase.DESCENT: 6.0, Phase.BOTTOM: 5.0, Phase.ASCENT: 5.0}
+SET_WINDOW_S = 0.5
+
+
+class SquatTracker:
+    """Rep detection, depth, verdicts and alerts (see module doc)."""
+
+    def __init__(self, thresholds: Thresholds, out_rate_hz: float) -> None:
+        self.th = thresholds
+        self.dt = 1.0 / out_rate_hz
+        self.rep_count = 0
+        self._dwell_n = max(1, int(round(thresholds.dwell_s * out_rate_hz)))
+        self._recent: deque[float] = deque(maxlen=self._dwell_n)
+        self._history: deque[tuple[float, float]] = deque(
+            maxlen=int(round((SET_WINDOW_S + 1.5) * out_rate_hz))
+        )
+        self._recent_acc: deque[tuple[float, float]] = deque(maxlen=int(round(4 * out_rate_hz)))
+        self._v = 0.0
+        self._z = 0.0
+        self._bias = 0.0
+        self._quiet_n = 0
+        self._phase = Phase.IDLE
+        self._red = False
+        self._amber = False
+        self._slow_t = 0.0  # last time the pelvis was not moving down
+        self._slow_z = 0.0
+        self._rep: _RepState | None = None
+
+    # ------------------------------------------------------------------ public
+    def step(
+        self, t_s: FloatArray, angle_deg: FloatArray, a_vert: FloatArray, gyr_norm: FloatArray
+    ) -> tuple[FloatArray, npt.NDArray[np.int8], npt.NDArray[np.int8], list[Event]]:
+        n = len(t_s)
+        depth = np.full(n, np.nan)
+        phase = np.zeros(n, dtype=np.int8)
+        zone = np.zeros(n, dtype=np.int8)
+        events: list[Event] = []
+        ts, angles, accs, gyrs = (
+            t_s.tolist(),
+            angle_deg.tolist(),
+            a_vert.tolist(),
+            gyr_norm.tolist(),
+        )
+        for i in range(n):
+            d, p, zn = self._step(ts[i], angles[i], accs[i], gyrs[i], events)
+            depth[i], phase[i], zone[i] = d, p, zn
+        return depth, phase, zone, events
+
+    # ------------------------------------------------------------------ internals
+    def _step(
+        self, t: float, angle: float, acc: float, gyr: float, events: list[Event]
+    ) -> tuple[float, int, int]:
+        dt = self.dt
+        have_acc = not math.isnan(acc)
+        a = acc - self._bias if have_acc else 0.0
+        quiet = have_acc and abs(a) < QUIET_ACC_M_S2 and gyr < QUIET_GYR_RAD_S
+        self._quiet_n = self._quiet_n + 1 if quiet else 0
+        quiet_long = self._quiet_n * dt >= QUIET_S
+
+        self._v += a * dt
+        if quiet_long:
+            self._v = 0.0
+        self._z += self._v * dt
+        rep = self._rep
+        if rep is None:
+            self._z *= 1.0 - dt / LEAK_TAU_S
+            self._v *= 1.0 - dt / V_LEAK_TAU_S
+            if quiet_long and self._quiet_n * dt >= 0.5:
+                self._bias += 0.02 * (acc - self._bias)
+        if not math.isnan(angle):
+            self._history.append((t, angle))
+        if rep is None:
+            self._recent_acc.append((t, a))
+        self._recent.append(angle)
+        sustained = min(self._recent) if not any(map(math.isnan, self._recent)) else math.nan
+
+        if rep is None:
+            if self._v > -V_SLOW_M_S:
+                self._slow_t, self._slow_z = t, self._z
+            if self._v < -V_START_M_S and have_acc:
+                rep = self._rep = _RepState(self._slow_t, self._slow_z, self._set_angle())
+                # Depth is integrated from the moment the pelvis began to move down.
+                rep.acc.extend(x for (tt, x) in self._recent_acc if tt > self._slow_t)
+                rep.acc.pop()  # _track appends this sample
+                self._phase = Phase.DESCENT
+        if rep is not None:
+            self._track(rep, t, angle, sustained, a, have_acc, quiet_long, events)
+
+        depth_cm = (self._rep.z0 - self._z) * 100 if self._rep is not None else -self._z * 100
+        return depth_cm, int(self._phase), self._zone(angle)
+
+    def _track(
+        self,
+        rep: _RepState,
+        t: float,
+        angle: float,
+        sustained: float,
+        a: float,
+        have_acc: bool,
+        quiet_long: bool,
+        events: list[Event],
+    ) -> None:
+        th = self.th
+        rep.acc.append(a)
+        if not have_acc:
+            rep.missing_acc += 1
+        depth = rep.z0 - self._z
+        v = self._v
+        phase = self._phase
+        if depth > rep.max_depth:
+            rep.max_depth, rep.bottom_s = depth, t
+        if rep.max_depth < COMMIT_DEPTH_M and v > -V_SLOW_M_S:
+            # Stopped going down before getting anywhere: a step, a sway, a bounce.
+            self._finish(rep, t, complete=False, events=events)
+            return
+        if phase != self._phase:
+            rep.phase_start = t
+        if phase == Phase.DESCENT and v > -V_SLOW_M_S and depth > 0.05:
+            phase = Phase.BOTTOM
+            rep.phase_start = t
+        elif phase == Phase.BOTTOM and v > 2 * V_SLOW_M_S:
+            phase = Phase.ASCENT
+            rep.phase_start = t
+        elif phase == Phase.BOTTOM and v < -V_START_M_S:
+            phase = Phase.DESCENT
+            rep.phase_start = t
+        self._phase = phase
+
+        deep = rep.max_depth * 100 >= th.min_depth_cm
+        if deep and not rep.confirmed:
+            rep.confirmed = True
+            self.rep_count += 1
+            rep.number = self.rep_count
+            events.append(RepStarted(rep.number, rep.start_s, rep.set_angle))
+        rep.samples += 1
+        if math.isnan(angle):
+            rep.missing_angle += 1
+        else:
+            if angle > rep.peak:
+                rep.peak, rep.peak_s, rep.peak_phase = angle, t, phase
+        if not math.isnan(sustained):
+            rep.sustained_max = max(rep.sustained_max, sustained)
+            if sustained > th.flexion_deg and rep.onset_s is None:
+                rep.onset_s, rep.onset_depth = t, depth
+            if deep and not rep.alerted_flexion and sustained > th.flexion_deg:
+                rep.alerted_flexion = True
+                events.append(Alert(AlertLevel.FLEXION, t, rep.number, sustained, rep.set_angle))
+            lost = not math.isnan(rep.set_angle) and sustained - rep.set_angle > th.loss_deg
+            if deep and lost and sustained <= th.flexion_deg and not rep.alerted_loss:
+                rep.alerted_loss = True
+                events.append(
+                    Alert(AlertLevel.EXTENSION_LOST, t, rep.number, sustained, rep.set_angle)
+                )
+
+        back_up = depth < 0.5 * rep.max_depth
+        ended = phase == Phase.ASCENT and back_up and (v < V_SLOW_M_S or quiet_long)
+        too_long = (
+            t - rep.start_s > MAX_REP_S
+            or t - rep.phase_start > MAX_PHASE_S[phase]
+            or (phase == Phase.ASCENT and v < -V_START_M_S)  # going down again: not an ascent
+        )
+        lost_sacrum = rep.missing_acc * self.dt > 0.3
+        if ended or too_long or lost_sacrum:
+            self._finish(rep, t, complete=ended, events=events)
+
+    def _finish(self, rep: _RepState, t: float, complete: bool, events: list[Event]) -> None:
+        self._rep = None
+        self._phase = Phase.IDLE
+        # Whether it was a rep or not, the athlete is upright again: restart the integration.
+        self._v = self._z = 0.0
+        self._slow_t, self._slow_z = t, self._z
+        if not (complete and rep.confirmed):
+            return
+        depth_cm = _refined_depth_cm(rep.acc, self.dt)
+        if not math.isfinite(depth_cm):
+            depth_cm = rep.max_depth * 100
+        th = self.th
+        s = rep.sustained_max
+        if rep.missing_angle > 0.5 * rep.samples or math.isinf(s):
+            verdict = Verdict.UNKNOWN
+        elif s > th.flexion_deg:
+            verdict = Verdict.FLEXION
+        elif not math.isnan(rep.set_angle) and s - rep.set_angle > th.loss_deg:
+            verdict = Verdict.EXTENSION_LOST
+        else:
+            verdict = Verdict.OK
+        peak = rep.peak if math.isfinite(rep.peak) else math.nan
+        events.append(
+            Rep(
+                number=rep.number,
+                start_s=rep.start_s,
+                bottom_s=rep.bottom_s,
+                end_s=t,
+                depth_cm=depth_cm,
+                set_angle_deg=rep.set_angle,
+                peak_flexion_deg=peak,
+                peak_s=rep.peak_s,
+                verdict=verdict,
+                flexion_onset_s=rep.onset_s if verdict is Verdict.FLEXION else None,
+                flexion_onset_depth_cm=(
+                    rep.onset_depth * 100
+                    if verdict is Verdict.FLEXION and rep.onset_depth is not None
+                    else None
+                ),
+                peak_phase=Phase(rep.peak_phase).name.lower(),
+            )
+        )
+
+    def _set_angle(self) -> float:
+        t_end = self._slow_t
+        vals = [a for (t, a) in self._history if t_end - SET_WINDOW_S <= t <= t_end]
+        return float(np.median(vals)) if vals else math.nan
+
+    def _zone(self, angle: float) -> int:
+        if math.isnan(angle):
+            return int(Zone.UNKNOWN)
+        th = self.th
+        h = th.hysteresis_deg
+        self._red = angle > (th.flexion_deg - h if self._red else th.flexion_deg)
+        if self._red:
+            return int(Zone.FLEXION)
+        rep = self._rep
+        if rep is not None and not math.isnan(rep.set_angle):
+            rise = angle - rep.set_angle
+            self._amber = rise > (th.loss_deg - h if self._amber else th.loss_deg)
+            if self._amber:
+                return int(Zone.EXTENSION_LOST)
+        else:
+            self._amber = False
+        return int(Zone.EXTENSION)
+
+
+class _RepState:
+    __slots__ = (
+        "acc",
+        "alerted_flexion",
+        "alerted_loss",
+        "bottom_s",
+        "confirmed",
+        "max_depth",
+        "missing_acc",
+        "missing_angle",
+        "number",
+        "onset_depth",
+        "onset_s",
+        "peak",
+        "peak_phase",
+        "peak_s",
+        "phase_start",
+        "samples",
+        "set_angle",
+        "start_s",
+        "sustained_max",
+        "z0",
+    )
+
+    def __init__(self, start_s: float, z0: float, set_angle: float) -> None:
+        self.start_s = start_s
+        self.z0 = z0
+        self.set_angle = set_angle
+        self.acc: list[float] = []
+        self.max_depth = 0.0
+        self.bottom_s = start_s
+        self.confirmed = False
+        self.number = 0
+        self.samples = 0
+        self.missing_acc = 0
+        self.missing_angle = 0
+        self.peak = -math.inf
+        self.peak_s = start_s
+        self.peak_phase = int(Phase.DESCENT)
+        self.sustained_max = -math.inf
+        self.phase_start = start_s
+        self.onset_s: float | None = None
+        self.onset_depth: float | None = None
+        self.alerted_flexion = False
+        self.alerted_loss = False
+
+
+def _refined_depth_cm(acc: list[float], dt: float) -> float:
+    """Depth over a whole rep, with the pelvis at rest (v = 0) at both ends."""
+    if len(acc) < 3:
+        return math.nan
+    a = np.asarray(acc)
+    v = np.cumsum(a) * dt
+    v -= np.linspace(0.0, v[-1], len(v))  # zero velocity at the end too
+    z = np.cumsum(v) * dt
+    z -= np.linspace(0.0, z[-1], len(z))  # back at standing height at the end
+    return float(-z.min() * 100)
