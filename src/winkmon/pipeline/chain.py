@@ -13,6 +13,7 @@ value reaches the angle. A longer gap restarts the filter from the next accelero
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,7 +58,7 @@ class SensorChain:
         self.rate_hz = float(rate_hz)
         self.mount = mount
         self.method = method
-        self.max_fill = max(1, int(round(max_fill_s * self.rate_hz)))
+        self.max_fill = max(1, round(max_fill_s * self.rate_hz))
         self.filter: OrientationFilter = make_filter(method, self.rate_hz)
         self.restarts = 0
         self.bridged_samples = 0
@@ -71,7 +72,7 @@ class SensorChain:
         cut = np.flatnonzero(jumps > 0)
         bounds = [0, *cut.tolist(), len(idx)]
         outs: list[ChainOutput] = []
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        for a, b in itertools.pairwise(bounds):
             if a == b:
                 continue
             gap = int(jumps[a])

@@ -64,12 +64,12 @@ class SquatTracker:
         self.th = thresholds
         self.dt = 1.0 / out_rate_hz
         self.rep_count = 0
-        self._dwell_n = max(1, int(round(thresholds.dwell_s * out_rate_hz)))
+        self._dwell_n = max(1, round(thresholds.dwell_s * out_rate_hz))
         self._recent: deque[float] = deque(maxlen=self._dwell_n)
         self._history: deque[tuple[float, float]] = deque(
-            maxlen=int(round((SET_WINDOW_S + 1.5) * out_rate_hz))
+            maxlen=round((SET_WINDOW_S + 1.5) * out_rate_hz)
         )
-        self._recent_acc: deque[tuple[float, float]] = deque(maxlen=int(round(4 * out_rate_hz)))
+        self._recent_acc: deque[tuple[float, float]] = deque(maxlen=round(4 * out_rate_hz))
         self._v = 0.0
         self._z = 0.0
         self._bias = 0.0
