@@ -45,6 +45,7 @@ class StatusUpdate:
     role: Role
     t_host_ns: int
     status: SensorStatus
+    payload: bytes = b""  #: the record as received, for the recorder
 
 
 @dataclass(frozen=True, slots=True)

@@ -252,7 +252,7 @@ class SensorHub:
                 self._status_bad[item.role] += 1
                 log.debug("%s: malformed STATUS: %s", item.role.label, exc)
                 return None
-            return StatusUpdate(item.role, item.t_host_ns, status)
+            return StatusUpdate(item.role, item.t_host_ns, status, item.payload)
         if isinstance(item, NewSegment):
             old = self.streams[item.role]
             if old.stats.frames_ok or old.stats.frames_bad:
