@@ -39,7 +39,9 @@ from winkmon.sim.kinematics import BodyMotion
 from winkmon.sim.rotation import (
     FloatArray,
     axis_angle_matrix,
+    matmul33,
     matrix_from_quat,
+    matvec33,
     quat_from_matrix,
     rot_y,
     rot_z,
@@ -102,22 +104,23 @@ def sensor_pose(
         r_seg, origin = pose.r_world_pelvis, pose.pelvis_pos_m
     else:
         r_seg, origin = pose.r_world_lumbar, pose.lumbar_origin_m
-    return origin + r_seg @ offset, r_seg @ mount.matrix
+    return origin + matvec33(r_seg, offset), matmul33(r_seg, mount.matrix)
 
 
 def ideal_signals(
     body: BodyMotion, mount: SimMount, t_s: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Noise-free specific force (m/s^2), angular rate (rad/s), world<-sensor (N, 3, 3)."""
-    n = t_s.shape[0]
     h = _FD_STEP_S
-    pos, rot = sensor_pose(body, mount, np.concatenate([t_s - h, t_s, t_s + h]))
-    p0, p1, p2 = pos[:n], pos[n : 2 * n], pos[2 * n :]
-    r0, r1, r2 = rot[:n], rot[n : 2 * n], rot[2 * n :]
+    # interleaved (t-h, t, t+h) per sample: sorted at rates below 1 / (2 h)
+    times = (t_s[:, None] + np.array([-h, 0.0, h])).reshape(-1)
+    pos, rot = sensor_pose(body, mount, times)
+    p0, p1, p2 = pos[0::3], pos[1::3], pos[2::3]
+    r0, r1, r2 = rot[0::3], rot[1::3], rot[2::3]
     acc_world = (p2 - 2.0 * p1 + p0) / (h * h)
     acc_world[:, 2] += STANDARD_GRAVITY_M_S2
     f = np.einsum("nji,nj->ni", r1, acc_world)
-    gyr = rotvec_from_matrix(np.swapaxes(r0, -1, -2) @ r2) / (2.0 * h)
+    gyr = rotvec_from_matrix(matmul33(np.swapaxes(r0, -1, -2), r2)) / (2.0 * h)
     return f, gyr, r1
 
 

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from winkmon.sim.rotation import FloatArray, rot_x, rot_y, rot_z
+from winkmon.sim.rotation import FloatArray, euler_yxz, euler_zyx, matmul33, matvec33
 
 
 def _smooth(s: FloatArray) -> FloatArray:
@@ -147,13 +147,19 @@ class Channel:
         if osc.shape[0] and t.size:
             lo, hi = float(np.min(t)), float(np.max(t))
             active = osc[(osc[:, 1] >= lo) & (osc[:, 0] <= hi)]
+            ordered = t.ndim == 1 and active.shape[0] > 1 and bool(np.all(t[1:] >= t[:-1]))
             for t0, t1, f, a, ph, ramp in active:
-                m = (t >= t0) & (t <= t1)
-                if not np.any(m):
+                sel: slice | npt.NDArray[np.bool_]
+                if ordered:
+                    i0 = int(np.searchsorted(t, t0, side="left"))
+                    sel = slice(i0, int(np.searchsorted(t, t1, side="right")))
+                else:
+                    sel = (t >= t0) & (t <= t1)
+                tm = t[sel]
+                if tm.size == 0:
                     continue
-                tm = t[m]
                 env = _smooth(np.minimum(tm - t0, t1 - tm) / ramp)
-                out[m] += a * env * np.sin(2.0 * np.pi * f * (tm - t0) + ph)
+                out[sel] += a * env * np.sin(2.0 * np.pi * f * (tm - t0) + ph)
         if cr.shape[0] and t.size:
             out += _cruise_value(cr, t)
         return out
@@ -253,18 +259,14 @@ class BodyMotion:
             [self.x_m(t) + ch * fwd - sh * left, self.y_m(t) + sh * fwd + ch * left, self.z_m(t)],
             axis=-1,
         )
-        r_wp = (
-            rot_z(heading)
-            @ rot_y(np.radians(self.tilt_deg(t)))
-            @ rot_x(np.radians(self.roll_deg(t)))
+        r_wp = euler_zyx(heading, np.radians(self.tilt_deg(t)), np.radians(self.roll_deg(t)))
+        r_pl = euler_yxz(
+            np.radians(self.flexion_deg(t)),
+            np.radians(self.lateral_deg(t)),
+            np.radians(self.twist_deg(t)),
         )
-        r_pl = (
-            rot_y(np.radians(self.flexion_deg(t)))
-            @ rot_x(np.radians(self.lateral_deg(t)))
-            @ rot_z(np.radians(self.twist_deg(t)))
-        )
-        r_wl = r_wp @ r_pl
-        lumbar_origin = pos + r_wp @ np.asarray(self.geometry.lumbar_origin_m)
+        r_wl = matmul33(r_wp, r_pl)
+        lumbar_origin = pos + matvec33(r_wp, np.asarray(self.geometry.lumbar_origin_m))
         return BodyPose(pos, r_wp, lumbar_origin, r_wl)
 
 

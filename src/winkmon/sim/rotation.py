@@ -26,6 +26,65 @@ def _axis_rotation(angle_rad: npt.ArrayLike, axis: int) -> FloatArray:
     return out
 
 
+def matmul33(a: FloatArray, b: FloatArray) -> FloatArray:
+    """``a @ b`` for stacks of 3x3 matrices (explicit sums: faster than numpy's matmul here)."""
+    a, b = np.broadcast_arrays(a, b)
+    out = np.empty(a.shape)
+    for i in range(3):
+        for k in range(3):
+            out[..., i, k] = (
+                a[..., i, 0] * b[..., 0, k]
+                + a[..., i, 1] * b[..., 1, k]
+                + a[..., i, 2] * b[..., 2, k]
+            )
+    return out
+
+
+def matvec33(a: FloatArray, v: FloatArray) -> FloatArray:
+    """``a @ v`` for a stack of 3x3 matrices and a stack of (or one) 3-vector."""
+    return np.einsum("...ij,...j->...i", a, v)
+
+
+def euler_zyx(yaw_rad: FloatArray, pitch_rad: FloatArray, roll_rad: FloatArray) -> FloatArray:
+    """``rot_z(yaw) @ rot_y(pitch) @ rot_x(roll)``, stacked, in closed form."""
+    ca, sa = np.cos(yaw_rad), np.sin(yaw_rad)
+    cb, sb = np.cos(pitch_rad), np.sin(pitch_rad)
+    cc, sc = np.cos(roll_rad), np.sin(roll_rad)
+    out = np.empty((*np.shape(yaw_rad), 3, 3))
+    out[..., 0, 0], out[..., 0, 1], out[..., 0, 2] = (
+        ca * cb,
+        ca * sb * sc - sa * cc,
+        ca * sb * cc + sa * sc,
+    )
+    out[..., 1, 0], out[..., 1, 1], out[..., 1, 2] = (
+        sa * cb,
+        sa * sb * sc + ca * cc,
+        sa * sb * cc - ca * sc,
+    )
+    out[..., 2, 0], out[..., 2, 1], out[..., 2, 2] = -sb, cb * sc, cb * cc
+    return out
+
+
+def euler_yxz(theta_rad: FloatArray, phi_rad: FloatArray, psi_rad: FloatArray) -> FloatArray:
+    """``rot_y(theta) @ rot_x(phi) @ rot_z(psi)``, stacked, in closed form."""
+    ct, st = np.cos(theta_rad), np.sin(theta_rad)
+    cf, sf = np.cos(phi_rad), np.sin(phi_rad)
+    cp, sp = np.cos(psi_rad), np.sin(psi_rad)
+    out = np.empty((*np.shape(theta_rad), 3, 3))
+    out[..., 0, 0], out[..., 0, 1], out[..., 0, 2] = (
+        ct * cp + st * sf * sp,
+        st * sf * cp - ct * sp,
+        st * cf,
+    )
+    out[..., 1, 0], out[..., 1, 1], out[..., 1, 2] = cf * sp, cf * cp, -sf
+    out[..., 2, 0], out[..., 2, 1], out[..., 2, 2] = (
+        ct * sf * sp - st * cp,
+        st * sp + ct * sf * cp,
+        ct * cf,
+    )
+    return out
+
+
 def rot_x(angle_rad: npt.ArrayLike) -> FloatArray:
     """Right-handed rotation about x by ``angle_rad`` (stacked for array input)."""
     return _axis_rotation(angle_rad, 0)
