@@ -141,7 +141,12 @@ class SquatTracker:
         if rep is not None:
             self._track(rep, t, angle, sustained, a, have_acc, quiet_long, events)
 
-        depth_cm = (self._rep.z0 - self._z) * 100 if self._rep is not None else -self._z * 100
+        if not have_acc:
+            depth_cm = math.nan
+        elif self._rep is not None:
+            depth_cm = (self._rep.z0 - self._z) * 100
+        else:
+            depth_cm = -self._z * 100
         return depth_cm, int(self._phase), self._zone(angle)
 
     def _track(

@@ -1,0 +1,225 @@
+"""``winkmon report``: per-rep verdicts of a recorded session, as a table, JSON and CSV.
+
+The JSON document is a public interface (other tools read it); its fields are documented in
+the README and only ever gain fields::
+
+    {"reps": [{"start_s", "bottom_s", "end_s", "depth_cm", "set_angle_deg",
+               "peak_flexion_deg", "verdict", ...}],
+     "alerts": [...], "calibration": {...}, ...}
+
+The angles CSV has ``time_s,lumbopelvic_deg`` (plus ``depth_cm``) on the pipeline's 100 Hz grid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from winkmon.pipeline.offline import SessionResult
+    from winkmon.profiles import AthleteProfile
+
+REPORT_VERSION = 1
+
+
+def register(subparsers: Any) -> None:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "report",
+        help="per-rep verdicts of a recorded session",
+        description="Run the pipeline over a recording with an athlete's profile and report "
+        "every squat rep (depth, set angle, peak flexion, verdict) and every alert. Without "
+        "--json, prints a table. The reps and alerts are also stored in the recording.",
+    )
+    p.add_argument("session", metavar="SESSION", help="the recording (.winkmon)")
+    p.add_argument("--athlete", required=True, metavar="NAME", help="whose profile to use")
+    p.add_argument(
+        "--profiles",
+        metavar="DIR",
+        help="profile directory (default: $WINKMON_PROFILES, else the per-user data directory)",
+    )
+    p.add_argument("--json", metavar="OUT", help="write the report as JSON ('-' for stdout)")
+    p.add_argument("--angles-csv", metavar="OUT", help="write time_s,lumbopelvic_deg,depth_cm")
+    p.add_argument(
+        "--orientation",
+        default="vqf",
+        choices=["vqf", "madgwick", "mahony", "ekf"],
+        help="orientation filter (default vqf)",
+    )
+    p.add_argument(
+        "--no-save", action="store_true", help="do not store the reps and alerts in the recording"
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from winkmon.errors import RecordingError
+    from winkmon.pipeline.offline import analyze_recording
+    from winkmon.pipeline.pipeline import PipelineConfig
+    from winkmon.profiles import ProfileStore, resolve_profiles_dir
+    from winkmon.recording import Recording
+
+    profile = ProfileStore(resolve_profiles_dir(args.profiles)).load(args.athlete)
+    config = PipelineConfig(orientation=args.orientation)
+    with Recording.open(args.session, partial_ok=True) as rec:
+        frames = rec.frame_count()
+        if frames == 0:
+            raise RecordingError(f"{rec.path}: the recording holds no sensor data")
+        result = _analyze_with_progress(rec, profile, config, frames, analyze_recording)
+        damage = rec.damage
+        path = rec.path
+    doc = report_document(result, profile, str(path), damage)
+    if args.json:
+        text = json.dumps(doc, indent=2, allow_nan=False)
+        if args.json == "-":
+            print(text)
+        else:
+            Path(args.json).write_text(text + "\n", encoding="utf-8")
+    if args.angles_csv:
+        write_angles_csv(Path(args.angles_csv), result)
+    if not args.no_save:
+        _save_events(path, result)
+    if not args.json or args.json != "-":
+        print_table(doc)
+    if damage:
+        print(f"winkmon: warning: {damage}; reported up to the damage", file=sys.stderr)
+    return 0
+
+
+def _analyze_with_progress(
+    rec: Any, profile: AthleteProfile, config: Any, frames: int, analyze: Any
+) -> SessionResult:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    if frames < 200_000 or not sys.stderr.isatty():
+        return analyze(rec, profile.model(), config)
+    with Progress(
+        TextColumn("analysing"), BarColumn(), TimeRemainingColumn(), transient=True
+    ) as bar:
+        task = bar.add_task("frames", total=frames)
+        return analyze(
+            rec, profile.model(), config, progress=lambda n: bar.advance(task, n)
+        )
+
+
+def _num(x: float | None, digits: int) -> float | None:
+    return None if x is None or not math.isfinite(x) else round(x, digits)
+
+
+def report_document(
+    result: SessionResult, profile: AthleteProfile, session: str, damage: str | None = None
+) -> dict[str, Any]:
+    """The JSON report (see the module doc)."""
+    from winkmon import __version__
+
+    reps = []
+    for r in result.reps:
+        d = r.as_dict()
+        d["set_angle_deg"] = _num(r.set_angle_deg, 2)
+        d["peak_flexion_deg"] = _num(r.peak_flexion_deg, 2)
+        reps.append(d)
+    counts: dict[str, int] = {}
+    for r in result.reps:
+        counts[r.verdict.value] = counts.get(r.verdict.value, 0) + 1
+    th = profile.model().thresholds
+    return {
+        "report_version": REPORT_VERSION,
+        "app_version": __version__,
+        "session": session,
+        "athlete": profile.name,
+        "reps": reps,
+        "alerts": [a.as_dict() for a in result.alerts],
+        "gaps": [
+            {"sensor": g.role.label, "start_s": round(g.start_s, 3), "end_s": round(g.end_s, 3)}
+            for g in result.gaps
+        ],
+        "summary": {"reps": len(reps), **counts},
+        "calibration": {
+            "athlete": profile.name,
+            "created_utc": profile.created_utc,
+            **profile.calibration.as_dict(),
+            "thresholds": th.as_dict(),
+        },
+        "sensors": {role.label: s.as_dict() for role, s in result.stats.items()},
+        "damage": damage,
+    }
+
+
+def write_angles_csv(path: Path, result: SessionResult) -> None:
+    a = result.angles
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["time_s", "lumbopelvic_deg", "depth_cm"])
+        for t, ang, dep in zip(
+            a.t_s.tolist(), a.lumbopelvic_deg.tolist(), a.depth_cm.tolist(), strict=True
+        ):
+            w.writerow(
+                [
+                    f"{t:.3f}",
+                    "" if math.isnan(ang) else f"{ang:.3f}",
+                    "" if math.isnan(dep) else f"{dep:.2f}",
+                ]
+            )
+
+
+def _save_events(path: Path, result: SessionResult) -> None:
+    import logging
+
+    from winkmon.errors import RecordingError
+    from winkmon.recording import Event, replace_events
+
+    reps = [Event("rep", r.end_s, r.as_dict()) for r in result.reps]
+    alerts = [Event("alert", a.t_s, a.as_dict()) for a in result.alerts]
+    try:
+        replace_events(path, "rep", reps)
+        replace_events(path, "alert", alerts)
+    except (RecordingError, OSError) as exc:
+        logging.getLogger(__name__).warning("could not store the events in %s: %s", path, exc)
+
+
+VERDICT_STYLE = {
+    "ok": ("good", "green"),
+    "extension_lost": ("extension lost", "yellow"),
+    "flexion": ("FLEXION", "bold red"),
+    "unknown": ("no angle (sensor out)", "dim"),
+}
+
+
+def print_table(doc: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    th = doc["calibration"]["thresholds"]
+    table = Table(
+        title=f"{doc['athlete']}: {len(doc['reps'])} reps  (flexion > +{th['flexion_deg']:g} deg, "
+        f"extension lost > {th['loss_deg']:g} deg above the set angle)",
+    )
+    for col in ("rep", "start s", "depth cm", "set deg", "peak deg", "rise deg", "verdict"):
+        table.add_column(col, justify="right" if col != "verdict" else "left")
+    for r in doc["reps"]:
+        label, style = VERDICT_STYLE.get(r["verdict"], (r["verdict"], ""))
+        s, p = r["set_angle_deg"], r["peak_flexion_deg"]
+        rise = "" if s is None or p is None else f"{p - s:+.1f}"
+        table.add_row(
+            str(r["number"]),
+            f"{r['start_s']:.1f}",
+            f"{r['depth_cm']:.0f}",
+            "" if s is None else f"{s:+.1f}",
+            "" if p is None else f"{p:+.1f}",
+            rise,
+            f"[{style}]{label}[/]" if style else label,
+        )
+    console.print(table)
+    summ = doc["summary"]
+    parts = [f"{summ.get(k, 0)} {VERDICT_STYLE[k][0]}" for k in ("ok", "extension_lost", "flexion")]
+    console.print("summary: " + ", ".join(parts) + f"; {len(doc['alerts'])} alerts")
+    for role, s in doc["sensors"].items():
+        if s["loss_pct"] > 0 or s["frames_bad"]:
+            console.print(
+                f"{role}: {s['loss_pct']:.2f} % samples lost, {s['frames_bad']} malformed frames"
+            )
