@@ -65,3 +65,38 @@ def write_session(path: Path, frames_per_sensor: int = 200, **kwargs: object) ->
             w.write_frame(Role.SACRUM, t, frame_bytes(Role.SACRUM, i))
             w.write_frame(Role.LUMBAR, t + 1_000_000, frame_bytes(Role.LUMBAR, i))
     return path
+
+
+def imu_rows(
+    rate_hz: float,
+    n: int,
+    t0_s: float,
+    *,
+    seed: int,
+    mag: bool = False,
+    drop: tuple[int, ...] = (),
+    jitter_at: tuple[int, ...] = (),
+) -> list[list[float]]:
+    """Rows ``time_s, ax..gz[, mx..mz]`` of a plausible IMU, with rows dropped and jittered."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k in range(n):
+        if k in drop:
+            continue
+        t = t0_s + k / rate_hz + (3e-5 if k in jitter_at else 0.0)
+        acc = np.array([0.3, -9.81, 0.5]) + rng.normal(0, 2.0, 3)
+        gyr = rng.normal(0, 1.5, 3)
+        row = [t, *acc.tolist(), *gyr.tolist()]
+        if mag:
+            row += (rng.normal(0, 20, 3) + np.array([20.0, -5.0, 40.0])).tolist()
+        rows.append(row)
+    return rows
+
+
+def write_csv(path: Path, rows: list[list[float]], header: str | None = None) -> Path:
+    width = len(rows[0]) if rows else 7
+    if header is None:
+        header = "time_s,ax,ay,az,gx,gy,gz" + (",mx,my,mz" if width == 10 else "")
+    lines = [header] + [",".join(repr(float(v)) for v in row) for row in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -100,7 +100,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(facts, indent=2, sort_keys=True))
         return 0
 
-    console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    # Not a terminal (a pipe, a test): wide enough that the table never wraps.
+    width = None if sys.stdout.isatty() else 120
+    console = Console(file=sys.stdout, highlight=False, soft_wrap=True, width=width)
     console.print(f"[bold]{facts['path']}[/bold]")
     lines = [
         ("duration", f"{facts['duration_s']:.1f} s"),
@@ -129,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
 
     table = Table(title="sensors", title_justify="left")
     for col in ("role", "address", "firmware", "IMU", "rate", "samples", "lost", "malformed"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=True)
     for s in facts["sensors"]:
         table.add_row(
             s["role"],
@@ -138,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
             s["imu_part"] or "-",
             f"{s['rate_hz']:g} Hz",
             str(s["samples"]),
-            f"{s['samples_lost']} ({s['loss_pct']:.2f} %)",
+            f"{s['samples_lost']} ({s['loss_pct']:.2f}%)",
             str(s["malformed_frames"]),
         )
     console.print(table)

@@ -14,7 +14,7 @@ described in :mod:`winkmon.recording.schema`.
 """
 
 from winkmon.recording.model import ClockKind, Event, Gap, RecordingMeta, SensorMeta
-from winkmon.recording.reader import FrameRecord, Recording
+from winkmon.recording.reader import FrameChunk, FrameRecord, Recording
 from winkmon.recording.replay import Replay, clock_for, load_samples, make_streams
 from winkmon.recording.schema import (
     FORMAT_VERSION,
@@ -31,6 +31,7 @@ __all__ = [
     "ClockKind",
     "DamagedRecordingError",
     "Event",
+    "FrameChunk",
     "FrameRecord",
     "Gap",
     "Recording",

@@ -167,12 +167,14 @@ def read_imu_csv(path: str | Path) -> ImuTable:
     bad = ~np.isfinite(data)
     if bad.any():
         r, c = np.argwhere(bad)[0]
-        raise _fail(p, int(line_arr[r]), f"column {cols[c]}: {data[r, c]} is not a finite number")
+        raise _fail(
+            p, int(line_arr[r]), f"column {cols[c]}: {float(data[r, c])} is not a finite number"
+        )
     t_s = data[:, 0]
     too_far = np.abs(t_s) > MAX_ABS_TIME_S
     if too_far.any():
         r = int(np.argmax(too_far))
-        raise _fail(p, int(line_arr[r]), f"time {t_s[r]!r} s is out of range")
+        raise _fail(p, int(line_arr[r]), f"time {float(t_s[r])!r} s is out of range")
     t_us = np.rint(t_s * 1e6).astype(np.int64)
     back = np.diff(t_us) <= 0
     if back.any():
@@ -181,7 +183,7 @@ def read_imu_csv(path: str | Path) -> ImuTable:
         raise _fail(
             p,
             int(line_arr[r]),
-            f"time {t_s[r]!r} s {what} (previous row: {t_s[r - 1]!r} s; times must "
+            f"time {float(t_s[r])!r} s {what} (previous row: {float(t_s[r - 1])!r} s; times must "
             "increase by at least 1 µs)",
         )
     return ImuTable(

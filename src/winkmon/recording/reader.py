@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from winkmon.errors import FrameError, RecordingError
 from winkmon.protocol.constants import Role
@@ -37,6 +37,17 @@ log = logging.getLogger(__name__)
 FETCH_ROWS = 8192
 FrameRecord = tuple[Role, int, bytes]
 """``(role, t_host_ns, payload)`` of one stored notification."""
+
+
+class FrameChunk(NamedTuple):
+    """Consecutive stored notifications, column-wise (``roles`` as plain ints)."""
+
+    roles: tuple[int, ...]
+    t_host_ns: tuple[int, ...]
+    payloads: tuple[bytes, ...]
+
+    def records(self) -> Iterator[FrameRecord]:
+        return zip(map(Role, self.roles), self.t_host_ns, self.payloads, strict=True)
 
 
 class Recording:
@@ -123,13 +134,22 @@ class Recording:
         ``roles`` limits them to some sensors. On damage: RecordingError; if the recording
         was opened with ``partial_ok``, a warning, :attr:`damage` set, and the iteration ends.
         """
-        yield from self._iter_table("frames", roles)
+        for chunk in self._iter_chunks("frames", roles):
+            yield from chunk.records()
+
+    def iter_frame_chunks(self, roles: Iterable[Role] | None = None) -> Iterator[FrameChunk]:
+        """The same as :meth:`iter_frames`, a few thousand frames at a time, column-wise.
+
+        The fast way through a long recording (no Python work per frame).
+        """
+        yield from self._iter_chunks("frames", roles)
 
     def iter_status(self, roles: Iterable[Role] | None = None) -> Iterator[FrameRecord]:
         """STATUS notifications ``(role, t_host_ns, payload)`` in arrival order."""
-        yield from self._iter_table("status", roles)
+        for chunk in self._iter_chunks("status", roles):
+            yield from chunk.records()
 
-    def _iter_table(self, table: str, roles: Iterable[Role] | None) -> Iterator[FrameRecord]:
+    def _iter_chunks(self, table: str, roles: Iterable[Role] | None) -> Iterator[FrameChunk]:
         where = "id > ?"
         params: tuple[int, ...] = ()
         if roles is not None:
@@ -144,18 +164,30 @@ class Recording:
             try:
                 cur = self._conn.execute(sql, (last_id, *params))
                 while rows := cur.fetchmany(FETCH_ROWS):
-                    for row in rows:
-                        record = _frame_record(table, count + 1, row)
-                        last_id, count = row[0], count + 1
-                        yield record
+                    chunk = _chunk(rows)
+                    if chunk is None:  # a row of the wrong type: find it in the slow path
+                        raise sqlite3.DatabaseError(f"{table} holds values of the wrong type")
+                    last_id = rows[-1][0]
+                    count += len(rows)
+                    yield chunk
             except sqlite3.DatabaseError:
                 if not self.partial_ok:
                     raise
                 cur = self._conn.execute(sql, (last_id, *params))
-                while (row := cur.fetchone()) is not None:
-                    record = _frame_record(table, count + 1, row)
-                    last_id, count = row[0], count + 1
-                    yield record
+                good: list[tuple[Any, ...]] = []
+                try:
+                    while (row := cur.fetchone()) is not None:
+                        if _chunk([row]) is None:
+                            raise sqlite3.DatabaseError(
+                                f"{table} row {count + len(good) + 1} has values of the wrong type"
+                            ) from None
+                        good.append(row)
+                finally:
+                    count += len(good)
+                    if good:
+                        chunk = _chunk(good)
+                        assert chunk is not None
+                        yield chunk
         except sqlite3.Error as exc:
             err = corrupted(self.path, exc, count if table == "frames" else None)
             if not self.partial_ok:
@@ -225,16 +257,20 @@ class Recording:
 
 
 # ---------------------------------------------------------------------- helpers
-def _frame_record(table: str, count: int, row: tuple[Any, ...]) -> FrameRecord:
-    _, role, t_host_ns, payload = row
-    if not (
-        isinstance(role, int)
-        and 0 <= role <= max(Role)
-        and isinstance(t_host_ns, int)
-        and isinstance(payload, bytes)
+_ROLE_VALUES = frozenset(int(r) for r in Role)
+
+
+def _chunk(rows: list[tuple[Any, ...]]) -> FrameChunk | None:
+    """Rows ``(id, role, t_host_ns, payload)`` column-wise, or None if a value is ill-typed."""
+    _, roles, times, payloads = zip(*rows, strict=True)
+    if (
+        set(map(type, roles)) != {int}
+        or not set(roles) <= _ROLE_VALUES
+        or set(map(type, times)) != {int}
+        or set(map(type, payloads)) != {bytes}
     ):
-        raise sqlite3.DatabaseError(f"{table} row {count} has values of the wrong type")
-    return Role(role), t_host_ns, payload
+        return None
+    return FrameChunk(roles, times, payloads)
 
 
 def _int(value: object) -> int:

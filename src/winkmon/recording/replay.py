@@ -80,15 +80,18 @@ def load_samples(
             pending[role] = ([], [])
 
     wanted = None if roles is None else set(roles)
-    for role, t_host_ns, payload in recording.iter_frames(wanted):
-        if role not in streams:
-            orphans[role] = orphans.get(role, 0) + 1
-            continue
-        times, payloads = pending[role]
-        times.append(t_host_ns)
-        payloads.append(payload)
-        if len(payloads) >= chunk_frames:
-            drain(role)
+    for chunk in recording.iter_frame_chunks(wanted):
+        for r in set(chunk.roles):
+            role = Role(r)
+            sel = [i for i, x in enumerate(chunk.roles) if x == r]
+            if role not in streams:
+                orphans[role] = orphans.get(role, 0) + len(sel)
+                continue
+            times, payloads = pending[role]
+            times.extend(chunk.t_host_ns[i] for i in sel)
+            payloads.extend(chunk.payloads[i] for i in sel)
+            if len(payloads) >= chunk_frames:
+                drain(role)
     for role in streams:
         drain(role)
     replay = Replay()
