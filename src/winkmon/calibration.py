@@ -318,13 +318,14 @@ def calibrate(
 
     still = {r: _still(tracks[r], st, p) for r in ROLES}
 
-    # Orientation over both windows, started a little before the first of them.
-    t0 = min(st.start_s, fn.start_s)
+    # Orientation over both windows. The filter starts at the static window when that comes
+    # first: its first sample, taken standing still, gives it the exact inclination at once.
+    t0 = st.start_s if st.start_s <= fn.start_s else fn.start_s - 5.0
     t1 = max(st.end_s, fn.end_s)
     ups: dict[Role, tuple[FloatArray, FloatArray]] = {}
     for r in ROLES:
         tr = tracks[r]
-        sl, up = _up_vectors(tr, max(float(tr.t_s[0]), t0 - 5.0), t1, p.method)
+        sl, up = _up_vectors(tr, max(float(tr.t_s[0]), t0), t1, p.method)
         ups[r] = (tr.t_s[sl], up)
 
     # Bends: tilt of the up axis away from its neutral direction.

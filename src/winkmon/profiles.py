@@ -53,9 +53,14 @@ from winkmon.pipeline.model import AthleteModel, Mount, Thresholds
 from winkmon.protocol.constants import Role
 
 SCHEMA_VERSION = 1
+_NUMBER_LIST = re.compile(r"\[\s*-?[\d.eE+-]+(?:,\s*-?[\d.eE+-]+)*\s*\]")
 KIND = "winkmon.athlete_profile"
 ENV_VAR = "WINKMON_PROFILES"
 ROLES: tuple[Role, Role] = (Role.SACRUM, Role.LUMBAR)
+
+
+def _one_line(m: re.Match[str]) -> str:
+    return re.sub(r"\s+", " ", m.group(0)).replace("[ ", "[").replace(" ]", "]")
 
 
 def utc_now_iso() -> str:
@@ -314,7 +319,9 @@ class AthleteProfile:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2) + "\n"
+        text = json.dumps(self.to_dict(), indent=2)
+        # Keep short lists of numbers (matrix rows, vectors, windows) on one line.
+        return _NUMBER_LIST.sub(_one_line, text) + "\n"
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], *, origin: str = "profile") -> AthleteProfile:

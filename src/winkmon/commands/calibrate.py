@@ -1,0 +1,122 @@
+"""``winkmon calibrate``: an athlete profile from a recorded calibration (stand, bend twice)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from winkmon.calibration import Calibration
+    from winkmon.profiles import AthleteProfile
+
+HELP = "make an athlete's profile from a recording of the calibration (stand tall, bend twice)"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser(
+        "calibrate",
+        help=HELP,
+        description=HELP.capitalize() + ". See calibration/README.md for the procedure. "
+        "Without --static/--functional the windows are found automatically.",
+    )
+    p.add_argument("session", metavar="SESSION", help="the recording (.winkmon)")
+    p.add_argument("--athlete", required=True, metavar="NAME", help="athlete name")
+    p.add_argument(
+        "--static",
+        metavar="A:B",
+        help="still standing window, seconds on the recording's time base (e.g. 2:5)",
+    )
+    p.add_argument("--functional", metavar="C:D", help="window of the two forward bends, seconds")
+    p.add_argument(
+        "--profiles",
+        metavar="DIR",
+        help="profile directory (default: $WINKMON_PROFILES or the per-user data directory)",
+    )
+    p.add_argument(
+        "--thresholds",
+        metavar="K=V,...",
+        default="",
+        help="alert thresholds, e.g. flexion=2,loss=5 (degrees; also depth=cm, dwell=s)",
+    )
+    p.add_argument(
+        "--method", default="vqf", help="orientation filter: vqf, madgwick, mahony or ekf"
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from winkmon.calibration import CalibrationParams, calibrate
+    from winkmon.errors import CalibrationError
+    from winkmon.orientation import METHODS
+    from winkmon.profiles import ProfileStore, Window, parse_thresholds, resolve_profiles_dir
+    from winkmon.recording import Recording, load_samples
+
+    windows: dict[str, Window | None] = {}
+    for key in ("static", "functional"):
+        text = getattr(args, key)
+        try:
+            windows[key] = Window.parse(text) if text else None
+        except ValueError as exc:
+            raise CalibrationError(f"bad --{key} window: {exc}") from None
+    if args.method.lower() not in METHODS:
+        raise CalibrationError(
+            f"unknown orientation method {args.method!r}; choose one of {', '.join(METHODS)}"
+        )
+    thresholds = parse_thresholds(args.thresholds)
+    store = ProfileStore(resolve_profiles_dir(args.profiles))
+    store.path_for(args.athlete)  # a name without letters or digits fails before the work
+
+    with Recording.open(args.session) as rec:
+        replay = load_samples(rec)
+        addresses = {role: sm.address for role, sm in rec.sensors.items()}
+        source = str(rec.path)
+    cal = calibrate(
+        replay.samples,
+        windows["static"],
+        windows["functional"],
+        params=CalibrationParams(method=args.method.lower()),
+        source=source,
+    )
+    profile = cal.profile(args.athlete, thresholds=thresholds, addresses=addresses)
+    path = store.save(profile)
+    print(summary(profile, cal))
+    print(f"saved: {path}")
+    return 0
+
+
+def summary(profile: AthleteProfile, cal: Calibration | None = None) -> str:
+    """A readable account of a profile for the terminal."""
+    from winkmon.profiles import ROLES
+
+    rec = profile.calibration
+    how = "found automatically" if rec.automatic else "as given"
+    lines = [
+        f"athlete {profile.name}: calibrated from {rec.source or 'a recording'}",
+        f"  windows ({how}): stand still {rec.static}, bends {rec.functional}",
+    ]
+    for role in ROLES:
+        sc = profile.sensors[role]
+        n, q = sc.neutral, sc.quality
+        peaks = ", ".join(f"{v:.0f}°" for v in q.bend_peaks_deg)
+        lines += [
+            f"  {role.label}{' ' + sc.address if sc.address else ''}:",
+            f"    on the skin: face tilted {n.face_tilt_deg:+.0f}° up from vertical, turned "
+            f"{n.side_tilt_deg:+.0f}° sideways, up is {n.rotation_on_skin_deg:+.0f}° from "
+            "its y axis",
+            f"    standing still: {q.still_gyro_rms_deg_s:.1f} deg/s, "
+            f"{q.still_acc_std_m_s2:.2f} m/s^2 of movement",
+            f"    bends: {len(q.bend_peaks_deg)} ({peaks}); axis clarity "
+            f"{1 - q.axis_ratio:.2f}, {q.axis_up_angle_deg:.0f}° from vertical, gyro/gravity "
+            f"agree within {q.axis_agreement_deg:.1f}°",
+        ]
+    t = profile.thresholds
+    lines += [
+        f"  lumbar turned {rec.bend_margin_deg:+.0f}° more than the sacrum in the bends "
+        "(sensors on the right places)",
+        f"  neutral angle in the still window: {rec.static_angle_deg:+.1f}°",
+        f"  thresholds: flexion past neutral {t.flexion_deg:g}°, extension lost "
+        f"{t.loss_deg:g}°, min depth {t.min_depth_cm:g} cm",
+    ]
+    if cal is not None:
+        lines += [f"  warning: {w}" for w in cal.warnings]
+    return "\n".join(lines)
