@@ -124,8 +124,8 @@ class SessionScript:
         return len(self.activities)
 
     @property
-    def n_reps(self) -> int | None:
-        """Number of squat reps, or None if some set draws its outcomes (still known: n_reps)."""
+    def n_reps(self) -> int:
+        """Number of squat reps the script asks for (drawn or fixed outcomes alike)."""
         total = 0
         for act in self.activities:
             if isinstance(act, SquatSet):
@@ -168,15 +168,16 @@ def default_demo_script() -> SessionScript:
 def _estimate_s(act: Activity) -> float:
     if isinstance(act, Stand | Walk):
         return act.duration_s
+    # mean durations of what the composer (motion.py) draws
     if isinstance(act, Calibrate):
-        return 4.5 + 4.5 * act.bends
+        return 4.8 + 3.85 * act.bends
     if isinstance(act, Turn):
-        return 1.0 + abs(act.angle_deg) / 90.0
+        return 0.8 + abs(act.angle_deg) / 120.0
     if isinstance(act, Rerack):
-        return 6.0
+        return 5.6
     if isinstance(act, SquatSet):
-        return 5.0 + 4.0 * (len(act.outcomes) if act.outcomes is not None else act.n_reps)
-    return 4.0
+        return 4.6 + 3.6 * (len(act.outcomes) if act.outcomes is not None else act.n_reps)
+    return 3.2
 
 
 def random_script(
