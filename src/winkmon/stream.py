@@ -210,8 +210,9 @@ class SensorStream:
         self.stats.role_mismatches += int(
             np.count_nonzero((heads["role"] != self.role) & (heads["role"] != Role.UNASSIGNED))
         )
+        full = heads["type"] == FrameType.DATA  # compact headers have no flags byte
         self.stats.fifo_overflows += int(
-            np.count_nonzero(heads["flags"] & FrameFlags.FIFO_OVERFLOW)
+            np.count_nonzero(full & (heads["flags"] & FrameFlags.FIFO_OVERFLOW > 0))
         )
         return self._samples(heads, host_ns, payloads)
 
