@@ -1,0 +1,90 @@
+"""``winkmon calibrate`` end to end on a simulated recording."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from winkmon.cli import main
+from winkmon.commands.simulate import write_simulated_recording
+from winkmon.profiles import ProfileStore
+from winkmon.protocol.constants import Role
+from winkmon.sim import Calibrate, SessionScript, SimConfig, Stand, Walk
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
+    path = tmp_path_factory.mktemp("cal") / "cal.winkmon"
+    script = SessionScript((Stand(3.0), Calibrate(), Stand(2.0), Walk(3.0)))
+    info = write_simulated_recording(path, SimConfig.random(3), script)
+    return path, info
+
+
+def test_calibrate_saves_a_profile(
+    session: tuple[Path, dict[str, object]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = session
+    argv = ["calibrate", str(path), "--athlete", "Alex", "--profiles", str(tmp_path)]
+    assert main([*argv, "--thresholds", "flexion=3,loss=6"]) == 0
+    out = capsys.readouterr().out
+    assert "found automatically" in out and f"saved: {tmp_path / 'alex.json'}" in out
+    prof = ProfileStore(tmp_path).load("Alex")
+    assert prof.thresholds.flexion_deg == 3.0 and prof.thresholds.loss_deg == 6.0
+    assert prof.addresses == {Role.SACRUM: "virtual-sacrum", Role.LUMBAR: "virtual-lumbar"}
+    assert prof.calibration.automatic and prof.calibration.source == str(path)
+    from winkmon.sim.imu import make_mounts
+
+    truth = make_mounts(SimConfig.random(3))
+    for role in (Role.SACRUM, Role.LUMBAR):
+        r = prof.mounts[role].matrix.T @ truth[role].matrix.T
+        assert np.degrees(np.arccos(np.clip(0.5 * (np.trace(r) - 1), -1, 1))) < 2.0
+
+
+def test_calibrate_with_windows_and_env_dir(
+    session: tuple[Path, dict[str, object]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path, info = session
+    st, fn = info["static_s"], info["functional_s"]
+    assert isinstance(st, list) and isinstance(fn, list)
+    monkeypatch.setenv("WINKMON_PROFILES", str(tmp_path / "env"))
+    argv = ["calibrate", str(path), "--athlete", "jo", "--static", f"{st[0]}:{st[1]}"]
+    assert main([*argv, "--functional", f"{fn[0]}:{fn[1]}"]) == 0
+    assert "(as given)" in capsys.readouterr().out
+    assert ProfileStore(tmp_path / "env").load("jo").calibration.automatic is False
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--static", "5:3"], "bad --static window: window end"),
+        (["--static", "x"], "bad --static window: expected START:END"),
+        (["--static", "500:503", "--functional", "504:510"], "outside the recording"),
+        (["--static", "17.5:20.5", "--functional", "8:14"], "not still enough"),
+        (["--thresholds", "flexion=99"], "bad thresholds"),
+        (["--method", "kalman"], "unknown orientation method"),
+    ],
+)
+def test_bad_input_exits_2(
+    session: tuple[Path, dict[str, object]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    message: str,
+) -> None:
+    path, _ = session
+    argv = ["calibrate", str(path), "--athlete", "x", "--profiles", str(tmp_path), *extra]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("winkmon: error: ") and message in err and err.count("\n") == 1
+    assert not list(tmp_path.iterdir())  # nothing saved
+
+
+def test_missing_recording_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["calibrate", str(tmp_path / "nope.winkmon"), "--athlete", "x"]
+    assert main([*argv, "--profiles", str(tmp_path / "p")]) == 2
+    assert "winkmon: error:" in capsys.readouterr().err
