@@ -81,6 +81,7 @@ class Pipeline:
         self.aligner = GridAligner(self.rates_hz, cfg.out_rate_hz, cfg.max_wait_s)
         self.tracker = SquatTracker(model.thresholds, cfg.out_rate_hz)
         self._gap_start: dict[Role, float | None] = dict.fromkeys(ROLES)
+        self._seen: dict[Role, bool] = dict.fromkeys(ROLES, False)
         self._last_t = math.nan
 
     # ------------------------------------------------------------------ feeding
