@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import FakeClock
 from pytestqt.qtbot import QtBot
 
+from conftest import FakeClock
 from winkmon.gui.controller import SessionController
 from winkmon.gui.sound import Cue, SoundPlayer
 from winkmon.gui.synthetic import SyntheticSource
@@ -75,3 +75,31 @@ def test_screenshot(qtbot: QtBot, clock: FakeClock, screenshot_dir: Path) -> Non
     run(window, clock, 1.2)
     assert window.grab().save(str(screenshot_dir / "dashboard_after_flash.png"))
     assert path.stat().st_size > 10_000
+
+
+def test_demo_through_the_real_pipeline_alerts_on_the_wink(
+    qtbot: QtBot, clock: FakeClock, screenshot_dir: Path
+) -> None:
+    """The default demo script: set 1 is good, good, good, extension lost, butt wink."""
+    from winkmon.gui.simsource import SimulatedSource
+
+    controller = SessionController(SimulatedSource(seed=0), clock=clock)
+    window = DashboardWindow(controller, sound=SoundPlayer(enabled=False), clock=clock)
+    qtbot.addWidget(window)
+    window.resize(1600, 900)
+    window.show()
+    flexion_frame = None
+    for frame in range(60 * 30):
+        clock.advance(1 / 30)
+        window.tick()
+        if flexion_frame is None and any(
+            a.level is AlertLevel.FLEXION for a in window.controller.alerts
+        ):
+            flexion_frame = frame
+            # Cued in the very frame the pipeline reported it.
+            assert window.sound.played[-1] is Cue.FLEXION
+            assert window.flash.isVisible() and window.flash.level is AlertLevel.FLEXION
+            window.grab().save(str(screenshot_dir / "demo_pipeline_wink.png"))
+    assert flexion_frame is not None
+    assert Cue.EXTENSION_LOST in window.sound.played
+    window.grab().save(str(screenshot_dir / "demo_pipeline_60s.png"))

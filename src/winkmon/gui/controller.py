@@ -180,7 +180,7 @@ class SessionController:
         source: ResultSource,
         window_s: float = 60.0,
         rate_hz: float = 100.0,
-        set_break_s: float = 45.0,
+        set_break_s: float = 20.0,
         clock: Clock | None = None,
     ) -> None:
         self.source = source

@@ -7,13 +7,18 @@ Plain Python (no Qt): :class:`SourceFactory` builds a
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from winkmon.errors import WinkmonError
 from winkmon.gui.controller import ResultSource, SourceKind
-from winkmon.gui.replay import ReplaySource
+from winkmon.gui.replay import ReplaySource, SessionAnalysis
 from winkmon.gui.synthetic import SyntheticSource
-from winkmon.pipeline.model import Thresholds
+from winkmon.pipeline.model import AthleteModel, Mount, Thresholds
+from winkmon.protocol.constants import Role
+
+ROLES = (Role.SACRUM, Role.LUMBAR)
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +54,97 @@ class SourceFactory:
         self.thresholds = thresholds or Thresholds()
 
     def demo(self) -> ResultSource:
-        """The demo: a simulated athlete."""
-        return SyntheticSource(seed=self.seed, thresholds=self.thresholds)
+        """The demo: the simulated athlete's sensors through the real pipeline.
+
+        Falls back to the scripted :class:`SyntheticSource` if the simulator cannot run.
+        """
+        try:
+            from winkmon.gui.simsource import SimulatedSource
+
+            return SimulatedSource(seed=self.seed, thresholds=self.thresholds)
+        except Exception as exc:  # the demo must always open
+            log.warning("simulator unavailable (%s); using the scripted demo", exc)
+            return SyntheticSource(seed=self.seed, thresholds=self.thresholds)
 
     def live(self) -> ResultSource:
-        raise WinkmonError("Connecting to the athlete's sensors is not available in this build")
+        raise WinkmonError(
+            "Connecting to the athlete's sensors from the dashboard is not available yet; "
+            "use `winkmon record` and replay the recording"
+        )
 
     def replay(self, path: Path) -> ResultSource:
-        raise WinkmonError(f"Cannot open {path}: replay is not available in this build")
+        """A recording, run through the pipeline once, replayed by a seekable clock."""
+        analysis = analyse_recording(path, self.athlete, self.profiles_dir)
+        return ReplaySource(analysis)
+
+
+def model_for_recording(
+    recording: Any, athlete: str | None = None, profiles_dir: Path | None = None
+) -> AthleteModel:
+    """The athlete model to replay a recording with.
+
+    In order: the named profile; the profile stored in the recording; the mounts stored in
+    its calibration document (demo recordings); a calibration computed from the recording's
+    own still stand and forward bends. Raises :class:`WinkmonError` if none works.
+    """
+    from winkmon.profiles import AthleteProfile, ProfileStore, resolve_profiles_dir
+
+    if athlete:
+        return ProfileStore(resolve_profiles_dir(profiles_dir)).load(athlete).model()
+    meta = recording.meta
+    if meta.athlete:
+        try:
+            return AthleteProfile.from_dict(meta.athlete, origin=str(recording.path)).model()
+        except (KeyError, TypeError, ValueError, WinkmonError) as exc:
+            log.info("the recording's athlete profile is not usable: %s", exc)
+    cal = meta.calibration or {}
+    mounts = cal.get("mounts") if isinstance(cal, dict) else None
+    if isinstance(mounts, dict):
+        try:
+            th = Thresholds(**cal.get("thresholds", {}))
+            return AthleteModel(
+                mounts={r: Mount(mounts[r.label]) for r in ROLES},
+                thresholds=th,
+                name=str(cal.get("athlete", "athlete")),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            log.info("the recording's mounts are not usable: %s", exc)
+    from winkmon.calibration import calibrate
+    from winkmon.recording import load_samples
+
+    try:
+        cal_result = calibrate(load_samples(recording).samples, source=str(recording.path))
+    except WinkmonError as exc:
+        raise WinkmonError(
+            f"{recording.path}: no athlete profile in the recording and no usable calibration "
+            f"in it ({exc}); choose an athlete with --athlete NAME"
+        ) from exc
+    return AthleteModel(mounts=cal_result.mounts, name="calibrated from the recording")
+
+
+def analyse_recording(
+    path: Path,
+    athlete: str | None = None,
+    profiles_dir: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SessionAnalysis:
+    """Run a recording through the pipeline, for the replay."""
+    from winkmon.pipeline.offline import analyze_recording
+    from winkmon.recording import Recording, input_path
+
+    with Recording.open(input_path(path), partial_ok=True) as rec:
+        model = model_for_recording(rec, athlete, profiles_dir)
+        result = analyze_recording(rec, model, progress=progress)
+        rates = {r: rec.sensors[r].rate_hz for r in ROLES if r in rec.sensors}
+    return SessionAnalysis(
+        angles=result.angles,
+        events=tuple(result.events),
+        rates_hz=rates,
+        loss_pct={r: s.loss_pct for r, s in result.stats.items()},
+        thresholds=model.thresholds,
+        title=Path(path).name,
+        athlete_name=model.name,
+    )
 
 
 __all__ = ["SourceFactory", "SourceKind", "is_recordable", "replay_control"]

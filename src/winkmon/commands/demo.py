@@ -1,0 +1,54 @@
+"""``winkmon demo``: the dashboard on two virtual sensors worn by a simulated athlete.
+
+``--screenshot FILE --seconds N`` renders the window after N s of demo (simulated time, as
+fast as the machine goes) and exits; ``--headless`` runs the demo without a window.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "demo",
+        help="the live dashboard on a simulated athlete (no sensors needed)",
+        description="Open the live dashboard on two virtual sensors worn by a simulated "
+        "athlete doing sets of squats: the angle, reps, alerts and sounds as with real sensors.",
+    )
+    p.add_argument("--headless", action="store_true", help="no window: print the reps and alerts")
+    p.add_argument("--seconds", type=float, default=None, help="stop after N seconds of demo")
+    p.add_argument(
+        "--screenshot",
+        metavar="FILE",
+        help="render the window after --seconds of demo to FILE (PNG) and exit",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the simulated athlete")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from winkmon.errors import WinkmonError
+
+    if args.seconds is not None and args.seconds <= 0:
+        raise WinkmonError("--seconds must be positive")
+    if args.headless:
+        from winkmon import demo_headless  # type: ignore[attr-defined,unused-ignore]
+
+        return int(demo_headless.run(args.seconds, args.seed) or 0)
+
+    from winkmon.gui.sources import SourceFactory
+
+    factory = SourceFactory(seed=args.seed)
+    if args.screenshot:
+        from winkmon.gui.app import screenshot
+
+        seconds = 60.0 if args.seconds is None else args.seconds
+        path = screenshot(factory, factory.demo(), seconds, Path(args.screenshot))
+        print(f"wrote {path}")
+        return 0
+    from winkmon.gui.app import run_dashboard
+
+    return run_dashboard(factory, seconds=args.seconds)
