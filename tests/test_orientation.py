@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -45,7 +47,7 @@ def test_vqf_chunks_equal_one_batch() -> None:
     whole = make_filter("vqf", rate).update(gyr, acc)
     f = make_filter("vqf", rate)
     cuts = [0, 1, 17, 400, 401, 999, len(gyr)]
-    parts = [f.update(gyr[a:b], acc[a:b]) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    parts = [f.update(gyr[a:b], acc[a:b]) for a, b in itertools.pairwise(cuts)]
     np.testing.assert_array_equal(np.concatenate(parts), whole)
 
 

@@ -101,9 +101,7 @@ def _analyze_with_progress(
         TextColumn("analysing"), BarColumn(), TimeRemainingColumn(), transient=True
     ) as bar:
         task = bar.add_task("frames", total=frames)
-        return analyze(
-            rec, profile.model(), config, progress=lambda n: bar.advance(task, n)
-        )
+        return analyze(rec, profile.model(), config, progress=lambda n: bar.advance(task, n))
 
 
 def _num(x: float | None, digits: int) -> float | None:
