@@ -30,16 +30,27 @@ ZONE_WORD = {
     Zone.EXTENSION_LOST: "Extension lost",
     Zone.FLEXION: "Flexion — butt wink",
 }
-VERDICT_COLOUR = {Verdict.OK: GREEN, Verdict.EXTENSION_LOST: AMBER, Verdict.FLEXION: RED}
+VERDICT_COLOUR = {
+    Verdict.OK: GREEN,
+    Verdict.EXTENSION_LOST: AMBER,
+    Verdict.FLEXION: RED,
+    Verdict.UNKNOWN: GREY,
+}
 VERDICT_WORD = {
     Verdict.OK: "Good",
     Verdict.EXTENSION_LOST: "Extension lost",
     Verdict.FLEXION: "Butt wink",
+    Verdict.UNKNOWN: "No angle",
 }
-VERDICT_ICON = {Verdict.OK: "✔", Verdict.EXTENSION_LOST: "▲", Verdict.FLEXION: "✖"}
+VERDICT_ICON = {
+    Verdict.OK: "✔",
+    Verdict.EXTENSION_LOST: "▲",
+    Verdict.FLEXION: "✖",
+    Verdict.UNKNOWN: "?",
+}
 
 STYLESHEET = f"""
-QWidget {{ background: {BACKGROUND}; color: {TEXT}; font-size: 18px; }}
+QWidget {{ background: {BACKGROUND}; color: {TEXT}; }}
 QFrame#panel {{ background: {PANEL}; border: 1px solid {PANEL_EDGE}; border-radius: 8px; }}
 QFrame#panel QLabel {{ background: transparent; }}
 QLabel#dim {{ color: {DIM}; }}

@@ -67,6 +67,7 @@ class DashboardWindow(QMainWindow):
         self._record_started: float | None = None
         self.setWindowTitle("winkmon")
         self.setStyleSheet(theme.STYLESHEET)
+        self.setFont(theme.font(18))
         self.resize(1600, 900)
 
         central = QWidget()
@@ -108,12 +109,13 @@ class DashboardWindow(QMainWindow):
     def _build_header(self) -> QHBoxLayout:
         bar = QHBoxLayout()
         self.source_label = QLabel()
-        self.source_label.setFont(theme.font(24, bold=True))
+        self.source_label.setFont(theme.font(26, bold=True))
         self.athlete_label = QLabel()
         self.athlete_label.setObjectName("dim")
         self.athlete_label.setFont(theme.font(20))
         self.sound_notice = QLabel()
         self.sound_notice.setObjectName("notice")
+        self.sound_notice.setFont(theme.font(20, bold=True))
         self.record_button = QPushButton("● Record")
         self.record_button.setObjectName("record")
         self.record_button.setCheckable(True)
