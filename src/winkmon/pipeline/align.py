@@ -25,13 +25,14 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True, slots=True, eq=False)
 class GridBlock:
-    """Both sensors on the grid: inclinations, sacrum vertical acc and angular rate norm."""
+    """Both sensors on the grid: inclinations, vertical accelerations, sacrum angular rate."""
 
     t_s: FloatArray
     incl_pelvis_deg: FloatArray
     incl_lumbar_deg: FloatArray
-    a_vert_m_s2: FloatArray
-    gyr_norm_rad_s: FloatArray
+    a_vert_m_s2: FloatArray  #: sacrum sensor
+    gyr_norm_rad_s: FloatArray  #: sacrum sensor
+    a_vert_lumbar_m_s2: FloatArray
 
     def __len__(self) -> int:
         return int(self.t_s.shape[0])
@@ -68,15 +69,14 @@ class _Buffer:
         r = np.clip(right, 1, len(self.t) - 1)
         left = r - 1
         span = self.t[r] - self.t[left]
-        near = inside & (span <= self.tol)
-        # Bridged samples (valid False) still carry the motion for depth, never an angle.
-        ok = near & self.valid[left] & self.valid[r]
+        # Bridged samples (valid False) kept the filter in step; they carry no measurement.
+        ok = inside & (span <= self.tol) & self.valid[left] & self.valid[r]
         with np.errstate(invalid="ignore", divide="ignore"):
             w = np.where(span > 0, (tg - self.t[left]) / np.where(span > 0, span, 1.0), 0.0)
         out = []
-        for arr, mask in ((self.incl, ok), (self.a, near), (self.g, near)):
+        for arr in (self.incl, self.a, self.g):
             v = arr[left] + w * (arr[r] - arr[left])
-            out.append(np.where(mask, v, np.nan))
+            out.append(np.where(ok, v, np.nan))
         return out[0], out[1], out[2]
 
     def trim(self, t_keep: float) -> None:
@@ -121,14 +121,14 @@ class GridAligner:
         k = np.arange(self._next_k, k_end + 1)
         tg = k / self.out_rate_hz
         ip, a, g = s.sample(tg)
-        il, _, _ = lum.sample(tg)
+        il, al, _ = lum.sample(tg)
         self._next_k = k_end + 1
         t_keep = self._next_k / self.out_rate_hz
         s.trim(t_keep)
         lum.trim(t_keep)
-        return GridBlock(tg, ip, il, a, g)
+        return GridBlock(tg, ip, il, a, g, al)
 
 
 def _empty() -> GridBlock:
     e = np.empty(0)
-    return GridBlock(e, e, e, e, e)
+    return GridBlock(e, e, e, e, e, e)

@@ -36,7 +36,7 @@ class Thresholds:
     #: angle while still on the extension side, degrees.
     loss_deg: float = 5.0
     #: A squat rep needs at least this much vertical pelvis travel, centimetres.
-    min_depth_cm: float = 25.0
+    min_depth_cm: float = 20.0
     #: The angle must stay past a threshold this long before an alert fires, seconds.
     dwell_s: float = 0.06
     #: Hysteresis of the zone colours, degrees.

@@ -45,7 +45,7 @@ class PipelineConfig:
     #: Rate of the output grid (angle, depth, phase), Hz.
     out_rate_hz: float = 100.0
     #: Gaps up to this long are bridged for the orientation filter, seconds.
-    max_fill_s: float = 0.25
+    max_fill_s: float = 0.6
     #: A sensor this far behind the other no longer holds the output back, seconds.
     max_wait_s: float = 1.0
 
@@ -124,7 +124,7 @@ class Pipeline:
             return StepResult(AngleBlock.empty(), ())
         angle = grid.incl_lumbar_deg - grid.incl_pelvis_deg
         depth, phase, zone, events = self.tracker.step(
-            grid.t_s, angle, grid.a_vert_m_s2, grid.gyr_norm_rad_s
+            grid.t_s, angle, grid.a_vert_m_s2, grid.gyr_norm_rad_s, grid.a_vert_lumbar_m_s2
         )
         events = self._gaps(grid, events, final)
         return StepResult(AngleBlock(grid.t_s, angle, depth, phase, zone), tuple(events))

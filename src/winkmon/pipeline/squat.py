@@ -52,6 +52,8 @@ QUIET_S = 0.30
 LEAK_TAU_S = 2.0  #: height leaks back to standing between reps
 V_LEAK_TAU_S = 1.0  #: so does vertical velocity (walking never builds up drift)
 MAX_REP_S = 15.0
+MAX_DEPTH_M = 1.0  #: deeper than any squat: the integration ran away
+MAX_SPEED_M_S = 2.5  #: faster than any squat
 #: Longest plausible descent (slow eccentrics), pause at the bottom and ascent, seconds.
 MAX_PHASE_S = {Phase.IDLE: math.inf, Phase.DESCENT: 6.0, Phase.BOTTOM: 5.0, Phase.ASCENT: 5.0}
 SET_WINDOW_S = 0.5
@@ -73,6 +75,7 @@ class SquatTracker:
         self._v = 0.0
         self._z = 0.0
         self._bias = 0.0
+        self._bias_alt = 0.0
         self._quiet_n = 0
         self._phase = Phase.IDLE
         self._red = False
@@ -83,8 +86,15 @@ class SquatTracker:
 
     # ------------------------------------------------------------------ public
     def step(
-        self, t_s: FloatArray, angle_deg: FloatArray, a_vert: FloatArray, gyr_norm: FloatArray
+        self,
+        t_s: FloatArray,
+        angle_deg: FloatArray,
+        a_vert: FloatArray,
+        gyr_norm: FloatArray,
+        a_vert_alt: FloatArray | None = None,
     ) -> tuple[FloatArray, npt.NDArray[np.int8], npt.NDArray[np.int8], list[Event]]:
+        """Process grid samples; ``a_vert_alt`` (the lumbar sensor's vertical acceleration)
+        stands in for the sacrum's while the sacrum's data is missing."""
         n = len(t_s)
         depth = np.full(n, np.nan)
         phase = np.zeros(n, dtype=np.int8)
@@ -96,18 +106,25 @@ class SquatTracker:
             a_vert.tolist(),
             gyr_norm.tolist(),
         )
+        alts = a_vert_alt.tolist() if a_vert_alt is not None else [math.nan] * n
         for i in range(n):
-            d, p, zn = self._step(ts[i], angles[i], accs[i], gyrs[i], events)
+            d, p, zn = self._step(ts[i], angles[i], accs[i], gyrs[i], alts[i], events)
             depth[i], phase[i], zone[i] = d, p, zn
         return depth, phase, zone, events
 
     # ------------------------------------------------------------------ internals
     def _step(
-        self, t: float, angle: float, acc: float, gyr: float, events: list[Event]
+        self, t: float, angle: float, acc: float, gyr: float, alt: float, events: list[Event]
     ) -> tuple[float, int, int]:
         dt = self.dt
         have_acc = not math.isnan(acc)
-        a = acc - self._bias if have_acc else 0.0
+        if have_acc:
+            a = acc - self._bias
+        elif not math.isnan(alt):
+            # The sacrum's data is lost for a moment: the lumbar sensor travels with it.
+            a, have_acc, gyr = alt - self._bias_alt, True, math.inf
+        else:
+            a = 0.0
         quiet = have_acc and abs(a) < QUIET_ACC_M_S2 and gyr < QUIET_GYR_RAD_S
         self._quiet_n = self._quiet_n + 1 if quiet else 0
         quiet_long = self._quiet_n * dt >= QUIET_S
@@ -122,6 +139,8 @@ class SquatTracker:
             self._v *= 1.0 - dt / V_LEAK_TAU_S
             if quiet_long and self._quiet_n * dt >= 0.5:
                 self._bias += 0.02 * (acc - self._bias)
+                if not math.isnan(alt):
+                    self._bias_alt += 0.02 * (alt - self._bias_alt)
         if not math.isnan(angle):
             self._history.append((t, angle))
         if rep is None:
@@ -216,12 +235,15 @@ class SquatTracker:
         ended = phase == Phase.ASCENT and back_up and (v < V_SLOW_M_S or quiet_long)
         too_long = (
             t - rep.start_s > MAX_REP_S
+            or depth > MAX_DEPTH_M  # integration ran away (lost data): not a real squat
+            or abs(v) > MAX_SPEED_M_S
             or t - rep.phase_start > MAX_PHASE_S[phase]
             or (phase == Phase.ASCENT and v < -V_START_M_S)  # going down again: not an ascent
         )
         lost_sacrum = rep.missing_acc * self.dt > 0.3
         if ended or too_long or lost_sacrum:
-            self._finish(rep, t, complete=ended, events=events)
+            # A counted rep whose data then stopped is still reported, with what was measured.
+            self._finish(rep, t, complete=ended or (lost_sacrum and rep.confirmed), events=events)
 
     def _finish(self, rep: _RepState, t: float, complete: bool, events: list[Event]) -> None:
         self._rep = None
