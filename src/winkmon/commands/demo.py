@@ -18,7 +18,11 @@ def register(subparsers: Any) -> None:
         description="Open the live dashboard on two virtual sensors worn by a simulated "
         "athlete doing sets of squats: the angle, reps, alerts and sounds as with real sensors.",
     )
-    p.add_argument("--headless", action="store_true", help="no window: print the reps and alerts")
+    p.add_argument(
+        "--headless",
+        action="store_true",
+        help="no window: print the reps and alerts (default 120 s)",
+    )
     p.add_argument("--seconds", type=float, default=None, help="stop after N seconds of demo")
     p.add_argument(
         "--screenshot",
@@ -35,9 +39,10 @@ def run(args: argparse.Namespace) -> int:
     if args.seconds is not None and args.seconds <= 0:
         raise WinkmonError("--seconds must be positive")
     if args.headless:
-        from winkmon import demo_headless  # type: ignore[attr-defined,unused-ignore]
+        from winkmon import demo_headless
 
-        return int(demo_headless.run(args.seconds, args.seed) or 0)
+        seconds = 120.0 if args.seconds is None else args.seconds
+        return int(demo_headless.run(seconds, args.seed) or 0)
 
     from winkmon.gui.sources import SourceFactory
 

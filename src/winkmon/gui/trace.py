@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from winkmon.gui import theme
 from winkmon.pipeline.events import Alert, AlertLevel, Zone
@@ -51,6 +51,9 @@ class TraceView(pg.GraphicsLayoutWidget):
                 ax.setPen(axis_pen)
                 ax.setTextPen(axis_pen)
                 ax.setTickFont(tick_font)
+                # The axes never change while scrolling (x is "seconds before now"): keep them
+                # as pixmaps instead of re-rendering their text every frame.
+                ax.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             plot.getAxis("left").setWidth(60)
         self.depth_plot.setXLink(self.angle_plot)
         self.angle_plot.getAxis("bottom").setStyle(showValues=False)
