@@ -1,0 +1,248 @@
+"""Offline report of a 1-hour two-sensor 200 Hz session (target: at most 5 s).
+
+Steps:
+
+1. Simulate a random session of about ``--minutes`` (60) with both sensors at ``--rate`` Hz
+   (200) (:meth:`SimConfig.random` with ``--seed``, :func:`random_script`) and write it as a
+   recording to ``--cache`` (``bench/.cache/``, gitignored); later runs reuse it.
+2. Calibrate an athlete profile from the recording (automatic windows) and save it in the
+   cache's ``profiles/`` directory, for the CLI.
+3. Time the report path, ``Recording.open`` + :func:`analyze_recording` with the profile's
+   model, ``--repeat`` times (3); the best counts.
+4. For scale, time a plain per-sample ``ahrs`` Madgwick loop
+   (``Madgwick(frequency=rate).updateIMU(q, gyr, acc)``) over the same decoded samples of both
+   sensors, and print report / Madgwick. ``--madgwick-minutes M`` times only the first ``M``
+   minutes of each sensor and extrapolates linearly to the whole session (labelled so).
+5. Time the whole CLI, ``winkmon report SESSION --athlete NAME --json /dev/null --no-save``,
+   in a subprocess: wall time including Python start-up and imports.
+
+Wall time with :func:`time.perf_counter`; GC runs normally. Not a test: nothing is asserted.
+
+    .venv/bin/python bench/offline_report.py [--minutes 60] [--seed 1] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from winkmon.calibration import calibrate
+from winkmon.pipeline.offline import analyze_recording
+from winkmon.profiles import AthleteProfile, ProfileStore
+from winkmon.protocol.constants import Role
+from winkmon.recording import Recording, load_samples
+from winkmon.samples import SampleBatch
+
+ROLES = (Role.SACRUM, Role.LUMBAR)
+TARGET_S = 5.0
+ATHLETE = "bench"
+BENCH_DIR = Path(__file__).resolve().parent
+
+
+def session_path(cache: Path, seed: int, rate: int, minutes: float) -> Path:
+    return cache / f"offline-seed{seed}-{rate}hz-{minutes:g}min.winkmon"
+
+
+def ensure_session(path: Path, seed: int, rate: int, minutes: float) -> tuple[dict[str, Any], bool]:
+    """The cached recording's summary, simulating and writing it first if missing."""
+    summary_path = path.with_suffix(".json")
+    if path.exists() and summary_path.exists():
+        return json.loads(summary_path.read_text(encoding="utf-8")), True
+    from winkmon.commands.simulate import write_simulated_recording
+    from winkmon.sim import SimConfig, random_script
+
+    config = dataclasses.replace(SimConfig.random(seed), sacrum_rate_hz=rate, lumbar_rate_hz=rate)
+    script = random_script(np.random.default_rng(seed), duration_s=minutes * 60.0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Write under a temporary name: an interrupted run leaves no half session in the cache.
+    partial = path.with_name(path.stem + ".partial.winkmon")
+    t0 = time.perf_counter()
+    summary = write_simulated_recording(partial, config, script, overwrite=True)
+    summary["simulate_s"] = time.perf_counter() - t0
+    partial.replace(path)
+    summary_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary, False
+
+
+def make_profile(path: Path, profiles: Path) -> tuple[AthleteProfile, dict[Role, SampleBatch]]:
+    """Calibrate from the recording (automatic windows); save the profile for the CLI."""
+    with Recording.open(path) as rec:
+        samples = load_samples(rec).samples
+    profile = calibrate(samples, source=str(path)).profile(ATHLETE)
+    ProfileStore(profiles).save(profile)
+    return profile, samples
+
+
+def time_report(path: Path, profile: AthleteProfile) -> tuple[float, float, dict[str, int]]:
+    """Wall and CPU seconds of open + analyze, and what the report found."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    with Recording.open(path) as rec:
+        result = analyze_recording(rec, profile.model())
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    counts = {
+        "angles": len(result.angles),
+        "reps": len(result.reps),
+        "alerts": len(result.alerts),
+        "gaps": len(result.gaps),
+    }
+    return wall, cpu, counts
+
+
+def time_madgwick(
+    samples: dict[Role, SampleBatch], rate: float, minutes: float | None
+) -> tuple[float, int, int]:
+    """Seconds for the timed part, samples timed, samples in the session."""
+    from ahrs.filters import Madgwick
+
+    total = sum(len(samples[r]) for r in ROLES)
+    timed = 0
+    wall = 0.0
+    for r in ROLES:
+        b = samples[r]
+        n = len(b) if minutes is None else min(len(b), round(minutes * 60.0 * b.rate_hz))
+        # One (3,) row per sample, as a per-sample loop over decoded data would see them.
+        gyr = list(b.gyr_rad_s[:n])
+        acc = list(b.acc_m_s2[:n])
+        f = Madgwick(frequency=rate)
+        q = np.array([1.0, 0.0, 0.0, 0.0])
+        t0 = time.perf_counter()
+        for g, a in zip(gyr, acc, strict=True):
+            q = f.updateIMU(q, g, a)
+        wall += time.perf_counter() - t0
+        timed += n
+    return wall, timed, total
+
+
+def time_cli(path: Path, profiles: Path) -> tuple[float, int, str]:
+    exe = Path(sys.executable).with_name("winkmon")
+    cmd = [str(exe), "report", str(path), "--athlete", ATHLETE, "--json", os.devnull]
+    cmd += ["--no-save", "--profiles", str(profiles)]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t0
+    return wall, proc.returncode, proc.stderr.strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--minutes", type=float, default=60.0, help="session length (default 60)")
+    ap.add_argument("--rate", type=int, default=200, help="both sensors' rate, Hz (200)")
+    ap.add_argument("--seed", type=int, default=1, help="simulation seed (default 1)")
+    ap.add_argument("--repeat", type=int, default=3, help="report runs; the best counts (3)")
+    ap.add_argument(
+        "--madgwick-minutes",
+        type=float,
+        default=None,
+        metavar="M",
+        help="time the Madgwick loop over the first M minutes per sensor and extrapolate "
+        "(default: the whole session)",
+    )
+    ap.add_argument("--no-cli", action="store_true", help="skip the CLI subprocess timing")
+    ap.add_argument("--cache", type=Path, default=BENCH_DIR / ".cache", help="cache directory")
+    ap.add_argument("--json", metavar="OUT", help="also write the figures as JSON")
+    args = ap.parse_args(argv)
+
+    path = session_path(args.cache, args.seed, args.rate, args.minutes)
+    summary, cached = ensure_session(path, args.seed, args.rate, args.minutes)
+    how = "cached" if cached else f"simulated in {summary['simulate_s']:.1f} s"
+    print(
+        f"session: {path} ({how}): {summary['duration_s'] / 60:.1f} min, 2 sensors at "
+        f"{args.rate} Hz, {summary['reps']} reps, {path.stat().st_size / 1e6:.0f} MB"
+    )
+    profiles = args.cache / "profiles"
+    t0 = time.perf_counter()
+    profile, samples = make_profile(path, profiles)
+    n_samples = sum(len(samples[r]) for r in ROLES)
+    print(
+        f"profile {ATHLETE!r}: calibrated in {time.perf_counter() - t0:.1f} s "
+        f"(load_samples + calibrate); {n_samples:,} samples decoded"
+    )
+    with Recording.open(path) as rec:
+        n_frames = rec.frame_count()
+
+    runs: list[float] = []
+    cpus: list[float] = []
+    counts: dict[str, int] = {}
+    load = os.getloadavg()[0]
+    for _ in range(args.repeat):
+        wall, cpu, counts = time_report(path, profile)
+        runs.append(wall)
+        cpus.append(cpu)
+    best = min(runs)
+
+    mw_wall, mw_n, mw_total = time_madgwick(samples, float(args.rate), args.madgwick_minutes)
+    mw_extrapolated = mw_n != mw_total
+    mw_full = mw_wall * mw_total / mw_n
+
+    cli: tuple[float, int, str] | None = None if args.no_cli else time_cli(path, profiles)
+
+    print()
+    print(f"{'step':<50} {'seconds':>9}")
+    for i, (w, c) in enumerate(zip(runs, cpus, strict=True), 1):
+        print(f"{f'report run {i} (open + analyze_recording)':<50} {w:>9.2f}  (CPU {c:.2f} s)")
+    verdict = "OK" if best <= TARGET_S else "OVER TARGET"
+    print(
+        f"{'report, best of ' + str(len(runs)):<50} {best:>9.2f}  target <= {TARGET_S:g} s: "
+        f"{verdict}"
+    )
+    label = "Madgwick per-sample loop"
+    if mw_extrapolated:
+        print(f"{label + f' (timed {mw_n:,} samples)':<50} {mw_wall:>9.2f}")
+        print(f"{label + ' EXTRAPOLATED to all':<50} {mw_full:>9.2f}")
+    else:
+        print(f"{label + f' ({mw_n:,} samples)':<50} {mw_full:>9.2f}")
+    ratio = best / mw_full
+    print(
+        f"{'ratio report / Madgwick' + (' (extrapolated)' if mw_extrapolated else ''):<50} "
+        f"{ratio:>9.3f}"
+    )
+    if cli is not None:
+        status = "" if cli[1] == 0 else f"  (exit {cli[1]}: {cli[2][-200:]})"
+        print(f"{'CLI winkmon report (subprocess, wall)':<50} {cli[0]:>9.2f}{status}")
+    print()
+    print(f"load average (1 min) before the report runs: {load:.2f} on {os.cpu_count()} CPUs")
+    print(
+        f"{n_frames:,} notifications, {n_samples:,} samples; report: {counts['angles']:,} "
+        f"angle points, {counts['reps']} reps, {counts['alerts']} alerts, {counts['gaps']} gaps; "
+        f"{n_samples / best:,.0f} samples/s"
+    )
+
+    if args.json:
+        doc = {
+            "bench": "offline_report",
+            "session": str(path),
+            "seed": args.seed,
+            "rate_hz": args.rate,
+            "duration_s": summary["duration_s"],
+            "notifications": n_frames,
+            "samples": n_samples,
+            "report_runs_s": runs,
+            "report_cpu_s": cpus,
+            "report_best_s": best,
+            "loadavg_1min": load,
+            "target_s": TARGET_S,
+            "within_target": best <= TARGET_S,
+            "result_counts": counts,
+            "madgwick_timed_s": mw_wall,
+            "madgwick_timed_samples": mw_n,
+            "madgwick_s": mw_full,
+            "madgwick_extrapolated": mw_extrapolated,
+            "ratio_report_over_madgwick": ratio,
+            "cli_wall_s": None if cli is None else cli[0],
+            "cli_exit": None if cli is None else cli[1],
+        }
+        Path(args.json).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
