@@ -52,6 +52,7 @@ QUIET_S = 0.30
 LEAK_TAU_S = 2.0  #: height leaks back to standing between reps
 V_LEAK_TAU_S = 1.0  #: so does vertical velocity (walking never builds up drift)
 MAX_REP_S = 15.0
+SETTLED_S = 0.8  #: quiet this long while coming up: the rep is over
 MAX_DEPTH_M = 1.0  #: deeper than any squat: the integration ran away
 MAX_SPEED_M_S = 2.5  #: faster than any squat
 #: Longest plausible descent (slow eccentrics), pause at the bottom and ascent, seconds.
@@ -82,6 +83,7 @@ class SquatTracker:
         self._amber = False
         self._slow_t = 0.0  # last time the pelvis was not moving down
         self._slow_z = 0.0
+        self._slow_v = 0.0  # vertical velocity at _slow_t (not 0 when a rep runs into the next)
         self._rep: _RepState | None = None
 
     # ------------------------------------------------------------------ public
@@ -150,9 +152,10 @@ class SquatTracker:
 
         if rep is None:
             if self._v > -V_SLOW_M_S:
-                self._slow_t, self._slow_z = t, self._z
+                self._slow_t, self._slow_z, self._slow_v = t, self._z, 0.0
             if self._v < -V_START_M_S and have_acc:
                 rep = self._rep = _RepState(self._slow_t, self._slow_z, self._set_angle())
+                rep.v0 = self._slow_v
                 # Depth is integrated from the moment the pelvis began to move down.
                 rep.acc.extend(x for (tt, x) in self._recent_acc if tt > self._slow_t)
                 rep.acc.pop()  # _track appends this sample
@@ -233,27 +236,42 @@ class SquatTracker:
 
         back_up = depth < 0.5 * rep.max_depth
         ended = phase == Phase.ASCENT and back_up and (v < V_SLOW_M_S or quiet_long)
+        # Standing still after coming up, though the drifting height says otherwise.
+        settled = phase == Phase.ASCENT and self._quiet_n * self.dt >= SETTLED_S
+        down_again = phase == Phase.ASCENT and v < -V_START_M_S  # the next rep has begun
         too_long = (
             t - rep.start_s > MAX_REP_S
             or depth > MAX_DEPTH_M  # integration ran away (lost data): not a real squat
             or abs(v) > MAX_SPEED_M_S
             or t - rep.phase_start > MAX_PHASE_S[phase]
-            or (phase == Phase.ASCENT and v < -V_START_M_S)  # going down again: not an ascent
         )
         lost_sacrum = rep.missing_acc * self.dt > 0.3
-        if ended or too_long or lost_sacrum:
-            # A counted rep whose data then stopped is still reported, with what was measured.
-            self._finish(rep, t, complete=ended or (lost_sacrum and rep.confirmed), events=events)
+        if ended or settled or down_again or too_long or lost_sacrum:
+            # A counted rep that came back up, or whose data then stopped, is reported with
+            # what was measured.
+            complete = ended or settled or down_again or (lost_sacrum and rep.confirmed)
+            self._finish(rep, t, complete=complete, events=events, keep_motion=down_again)
 
-    def _finish(self, rep: _RepState, t: float, complete: bool, events: list[Event]) -> None:
+    def _finish(
+        self,
+        rep: _RepState,
+        t: float,
+        complete: bool,
+        events: list[Event],
+        keep_motion: bool = False,
+    ) -> None:
         self._rep = None
         self._phase = Phase.IDLE
-        # Whether it was a rep or not, the athlete is upright again: restart the integration.
-        self._v = self._z = 0.0
-        self._slow_t, self._slow_z = t, self._z
+        if not keep_motion:
+            # The athlete is upright again: restart the integration from rest.
+            self._v = self._z = 0.0
+        self._slow_t, self._slow_z, self._slow_v = t, self._z, self._v
         if not (complete and rep.confirmed):
             return
-        depth_cm = _refined_depth_cm(rep.acc, self.dt)
+        if rep.v0 == 0.0 and not (keep_motion or rep.missing_acc):
+            depth_cm = _refined_depth_cm(rep.acc, self.dt)
+        else:  # it did not start or end at rest: the live estimate is all there is
+            depth_cm = math.nan
         if not math.isfinite(depth_cm):
             depth_cm = rep.max_depth * 100
         th = self.th
@@ -333,6 +351,7 @@ class _RepState:
         "set_angle",
         "start_s",
         "sustained_max",
+        "v0",
         "z0",
     )
 
@@ -353,6 +372,7 @@ class _RepState:
         self.peak_phase = int(Phase.DESCENT)
         self.sustained_max = -math.inf
         self.phase_start = start_s
+        self.v0 = 0.0  #: vertical velocity when the rep began (0: it began at rest)
         self.onset_s: float | None = None
         self.onset_depth: float | None = None
         self.alerted_flexion = False
