@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-test
 DSTAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench clean venv
+.PHONY: demo demo-headless test lint typecheck bench clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ venv: $(STAMP)
 demo: $(DSTAMP)
 	$(VENV)/bin/winkmon demo
 
+demo-headless: $(DSTAMP)
+	$(VENV)/bin/winkmon demo --headless --seconds 90
+
 lint: $(STAMP)
 	$(PY) -m ruff check src tests bench
 	$(PY) -m ruff format --check src tests bench
@@ -35,7 +38,12 @@ test: $(STAMP) lint typecheck
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 bench: $(STAMP)
-	$(PY) bench/run_all.py
+	$(PY) bench/accuracy.py --sessions 24
+	$(PY) bench/decode_throughput.py
+	$(PY) bench/offline_report.py
+	$(PY) bench/live_latency.py
+	$(PY) bench/ble_latency.py --seconds 10
+	$(PY) bench/gui_perf.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

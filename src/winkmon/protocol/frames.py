@@ -161,8 +161,10 @@ class DataFrame:
                 self.first_index,
             )
             return head + body
-        assert self.t_dev_us is not None and self.acc_range is not None  # checked in post_init
-        assert self.gyr_range is not None
+        # __post_init__ guarantees these for a full frame; the fallbacks only satisfy typing.
+        t_dev_us = self.t_dev_us or 0
+        acc_range = self.acc_range or 0
+        gyr_range = self.gyr_range or 0
         head = _FULL.pack(
             int(self.frame_type),
             self.version,
@@ -170,8 +172,8 @@ class DataFrame:
             self.n,
             self.seq,
             self.first_index,
-            self.t_dev_us,
-            (self.acc_range & 0x0F) | (self.gyr_range << 4),
+            t_dev_us,
+            (acc_range & 0x0F) | (gyr_range << 4),
             int(self.flags) & KNOWN_FLAGS_MASK,  # reserved bits are sent as 0
         )
         return head + body

@@ -21,7 +21,8 @@ from winkmon.protocol.constants import (
 _INFO = struct.Struct("<BBBBHHBBHBB12s14s")
 _STATUS = struct.Struct("<BBBBhHHHH")
 _START = struct.Struct("<HBBBBH")
-assert _INFO.size == INFO_BYTES and _STATUS.size == STATUS_BYTES
+if _INFO.size != INFO_BYTES or _STATUS.size != STATUS_BYTES:  # pragma: no cover
+    raise ImportError("INFO/STATUS struct layouts disagree with PROTOCOL.md")
 
 
 def _ascii(raw: bytes, name: str) -> str:
