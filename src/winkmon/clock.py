@@ -141,16 +141,21 @@ class EnvelopeClock:
             return
         self._minima.append(self._win_min)
         self._win_min = None
-        t = np.array([m[0] for m in self._minima])
-        d = np.array([m[1] for m in self._minima])
+        t = np.fromiter((m[0] for m in self._minima), dtype=np.float64, count=len(self._minima))
+        d = np.fromiter((m[1] for m in self._minima), dtype=np.float64, count=len(self._minima))
         if len(t) < 5:
             self._offset_s, self._ref_s, self._drift = float(d.min()), float(t[-1]), 0.0
             return
         t0 = float(t[-1])
-        slope, intercept = np.polyfit(t - t0, d, 1)
-        slope = float(np.clip(slope, -self.max_drift, self.max_drift))
-        resid = d - (intercept + slope * (t - t0))
+        x = t - t0
+        xm, dm = x.mean(), d.mean()
+        var = float(np.dot(x - xm, x - xm))
+        slope = float(np.dot(x - xm, d - dm)) / var if var > 0 else 0.0
+        slope = min(max(slope, -self.max_drift), self.max_drift)
+        intercept = dm - slope * xm
+        resid = d - (intercept + slope * x)
+        k = max(0, len(resid) // 10)
         self._drift = slope
         # The fitted line runs through the middle of the minima; the envelope is their edge.
-        self._offset_s = float(intercept + np.percentile(resid, 10))
+        self._offset_s = float(intercept + np.partition(resid, k)[k])
         self._ref_s = t0

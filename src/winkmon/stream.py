@@ -105,8 +105,15 @@ def _unwrap(value: int, previous: int | None, bits: int) -> int:
     return previous + delta
 
 
-def valid_mask(payloads: Sequence[bytes]) -> npt.NDArray[np.bool_]:
-    """Which payloads :meth:`DataFrame.from_bytes` accepts, computed for all at once."""
+_T_DATA = int(FrameType.DATA)
+_T_COMPACT = int(FrameType.DATA_COMPACT)
+_F_MAG = int(FrameFlags.MAG_PRESENT)
+_F_FIFO = int(FrameFlags.FIFO_OVERFLOW)
+_MAX_ROLE = int(max(Role))
+
+
+def _parse(payloads: Sequence[bytes]) -> tuple[npt.NDArray[np.void], npt.NDArray[np.bool_]]:
+    """Headers of all payloads (short ones zero-padded) and which ones are well formed."""
     lengths = np.fromiter(map(len, payloads), dtype=np.int64, count=len(payloads))
     heads = np.frombuffer(
         b"".join(p[:FULL_HEADER_BYTES].ljust(FULL_HEADER_BYTES, b"\0") for p in payloads),
@@ -114,22 +121,34 @@ def valid_mask(payloads: Sequence[bytes]) -> npt.NDArray[np.bool_]:
     )
     ftype = heads["type"]
     n = heads["n"].astype(np.int64)
-    full = ftype == FrameType.DATA
-    compact = ftype == FrameType.DATA_COMPACT
-    width = np.where(heads["flags"] & FrameFlags.MAG_PRESENT, 9, 6)
+    width = np.where(heads["flags"] & _F_MAG, 9, 6)
+    ranges = heads["ranges"]
     ok_full = (
-        full
+        (ftype == _T_DATA)
         & (lengths == FULL_HEADER_BYTES + n * width * 2)
-        & ((heads["ranges"] & 0x0F) < len(ACC_RANGE_G))
-        & ((heads["ranges"] >> 4) < len(GYR_RANGE_DPS))
+        & ((ranges & 0x0F) < len(ACC_RANGE_G))
+        & ((ranges >> 4) < len(GYR_RANGE_DPS))
     )
-    ok_compact = compact & (n > 0) & (lengths == COMPACT_HEADER_BYTES + n * 12)
-    return (
-        (ok_full | ok_compact)
-        & (heads["version"] == 1)
-        & (heads["role"] <= max(Role))
-        & (lengths >= 2)
-    )
+    ok_compact = (ftype == _T_COMPACT) & (n > 0) & (lengths == COMPACT_HEADER_BYTES + n * 12)
+    ok = (ok_full | ok_compact) & (heads["version"] == 1) & (heads["role"] <= _MAX_ROLE)
+    return heads, ok & (lengths >= 2)
+
+
+def valid_mask(payloads: Sequence[bytes]) -> npt.NDArray[np.bool_]:
+    """Which payloads :meth:`DataFrame.from_bytes` accepts, computed for all at once."""
+    return _parse(payloads)[1]
+
+
+def _unwrap_run(
+    values: npt.NDArray[np.int64], previous: int | None, bits: int
+) -> npt.NDArray[np.int64]:
+    """Unwrap a run of wrapped counters, each relative to the one before (the first relative
+    to ``previous``): the same as calling :func:`_unwrap` frame by frame."""
+    span = 1 << bits
+    half = span // 2
+    first = _unwrap(int(values[0]), previous, bits)
+    steps = (np.diff(values) + half) % span - half
+    return first + np.concatenate(([0], np.cumsum(steps)))
 
 
 class SensorStream:
@@ -163,11 +182,13 @@ class SensorStream:
         self.clock: ClockModel = clock if clock is not None else EnvelopeClock()
         self.session_start_ns = int(session_start_ns)
         self.stats = StreamStats()
+        # Unwrapping references: the previous frame's values, unwrapped.
         self._seq: int | None = None
+        self._seq_max: int | None = None  # highest notification number seen
+        self._prev_index: int | None = None
+        self._prev_t_us: int | None = None
         self._next_index: int | None = None  # index of the next new sample
-        self._last_index: int | None = None  # reference for unwrapping
-        self._anchor: tuple[int, int, int, int, int] | None = None  # index, t_us, acc, gyr, flags
-        self._last_t_us: int | None = None
+        self._anchor: tuple[int, int, int, int] | None = None  # index, t_us, acc code, gyr code
         self._last_t_s = -np.inf
 
     # ------------------------------------------------------------------ feeding
@@ -185,7 +206,7 @@ class SensorStream:
         if len(payloads) == 0:
             return None
         host_ns = np.asarray(t_host_ns, dtype=np.int64)
-        ok = valid_mask(payloads)
+        heads, ok = _parse(payloads)
         if not ok.all():
             bad = np.flatnonzero(~ok)
             self.stats.frames_bad += len(bad)
@@ -198,82 +219,55 @@ class SensorStream:
                 "%s: %d malformed frame(s): %s", self.role.label, len(bad), self.stats.last_error
             )
             keep = np.flatnonzero(ok)
-            payloads = [payloads[i] for i in keep.tolist()]
-            host_ns = host_ns[keep]
-            if not payloads:
+            if len(keep) == 0:
                 return None
+            payloads = [payloads[i] for i in keep.tolist()]
+            host_ns, heads = host_ns[keep], heads[keep]
         self.stats.frames_ok += len(payloads)
-        heads = np.frombuffer(
-            b"".join(p[:FULL_HEADER_BYTES].ljust(FULL_HEADER_BYTES, b"\0") for p in payloads),
-            dtype=_HEADER,
-        )
+        roles = heads["role"]
         self.stats.role_mismatches += int(
-            np.count_nonzero((heads["role"] != self.role) & (heads["role"] != Role.UNASSIGNED))
+            np.count_nonzero((roles != int(self.role)) & (roles != 0))
         )
-        full = heads["type"] == FrameType.DATA  # compact headers have no flags byte
-        self.stats.fifo_overflows += int(
-            np.count_nonzero(full & (heads["flags"] & FrameFlags.FIFO_OVERFLOW > 0))
-        )
-        return self._samples(heads, host_ns, payloads)
+        full = heads["type"] == _T_DATA  # compact headers have no flags byte
+        self.stats.fifo_overflows += int(np.count_nonzero(full & (heads["flags"] & _F_FIFO > 0)))
+        return self._samples(heads, full, host_ns, payloads)
 
     # ------------------------------------------------------------------ internals
     def _samples(
-        self, heads: npt.NDArray[np.void], host_ns: npt.NDArray[np.int64], payloads: Sequence[bytes]
+        self,
+        heads: npt.NDArray[np.void],
+        full: npt.NDArray[np.bool_],
+        host_ns: npt.NDArray[np.int64],
+        payloads: Sequence[bytes],
     ) -> SampleBatch | None:
-        nf = len(payloads)
-        types = heads["type"].tolist()
-        ns = heads["n"].tolist()
-        seqs = heads["seq"].tolist()
-        idxs = heads["index"].tolist()
-        compact_idx = (heads["index"] & 0xFFFF).tolist()  # bytes 6-7 of a compact header
-        tdevs = heads["t_dev_us"].tolist()
-        ranges = heads["ranges"].tolist()
-        flags = heads["flags"].tolist()
-        first = np.empty(nf, dtype=np.int64)
-        t_first = np.empty(nf, dtype=np.int64)
-        acc_code = np.empty(nf, dtype=np.int64)
-        gyr_code = np.empty(nf, dtype=np.int64)
-        width = np.empty(nf, dtype=np.int64)
-        usable = np.zeros(nf, dtype=bool)
-        period = self.period_us
-        for i in range(nf):
-            seq = _unwrap(seqs[i], self._seq, 16)
-            if self._seq is not None and seq > self._seq + 1:
-                self.stats.notifications_lost += seq - self._seq - 1
-            if self._seq is None or seq > self._seq:
-                self._seq = seq
-            n = ns[i]
-            if types[i] == FrameType.DATA:
-                f_idx = _unwrap(idxs[i], self._last_index, 32)
-                t_us = _unwrap(tdevs[i], self._last_t_us, 32)
-                a_code, g_code, fl = ranges[i] & 0x0F, ranges[i] >> 4, flags[i]
-                self._anchor = (f_idx, t_us, a_code, g_code, fl)
-                width[i] = 9 if fl & FrameFlags.MAG_PRESENT else 6
-            else:
-                if self._anchor is None:
-                    self.stats.frames_bad += 1
-                    self.stats.frames_ok -= 1
-                    self.stats.last_error = "compact frame before any anchor frame: skipped"
-                    continue
-                f_idx = _unwrap(compact_idx[i], self._last_index, 16)
-                a_idx, a_t, a_code, g_code, _ = self._anchor
-                t_us = a_t + round((f_idx - a_idx) * period)
-                width[i] = 6
-            last = f_idx + max(n - 1, 0)
-            self._last_index = last if self._last_index is None else max(last, self._last_index)
-            self._last_t_us = t_us if self._last_t_us is None else max(t_us, self._last_t_us)
-            first[i], t_first[i], acc_code[i], gyr_code[i] = f_idx, t_us, a_code, g_code
-            usable[i] = n > 0
+        n_all = heads["n"].astype(np.int64)
+        # Notification numbers: lost ones are those skipped past the highest seen so far.
+        seq = _unwrap_run(heads["seq"].astype(np.int64), self._seq, 16)
+        top = np.maximum.accumulate(
+            np.concatenate(([self._seq_max if self._seq_max is not None else seq[0] - 1], seq))
+        )
+        self.stats.notifications_lost += int(np.maximum(seq - top[:-1] - 1, 0).sum())
+        self._seq, self._seq_max = int(seq[-1]), int(top[-1])
 
+        ranges = heads["ranges"].astype(np.int64)
+        acc_code, gyr_code = ranges & 0x0F, ranges >> 4
+        width = np.where(full & (heads["flags"] & _F_MAG > 0), 9, 6)
+        usable = n_all > 0
+        if full.all():
+            first = _unwrap_run(heads["index"].astype(np.int64), self._prev_index, 32)
+            t_first = _unwrap_run(heads["t_dev_us"].astype(np.int64), self._prev_t_us, 32)
+            self._anchor = (int(first[-1]), int(t_first[-1]), int(acc_code[-1]), int(gyr_code[-1]))
+        else:
+            first, t_first, usable = self._resolve_compact(heads, full, acc_code, gyr_code)
+        self._prev_index, self._prev_t_us = int(first[-1]), int(t_first[-1])
         if not usable.any():
             return None
         sel = np.flatnonzero(usable)
+        period = self.period_us
         # Each sample is read at its own frame's width, so a magnetometer switched on or off
         # mid-chunk still decodes; the chunk's magnetometer data is kept only if all have it.
         n_arr = heads["n"].astype(np.int64)[sel]
-        offs = np.where(
-            heads["type"][sel] == FrameType.DATA, FULL_HEADER_BYTES, COMPACT_HEADER_BYTES
-        )
+        offs = np.where(full[sel], FULL_HEADER_BYTES, COMPACT_HEADER_BYTES)
         raw_bytes = b"".join(
             payloads[i][o:] for i, o in zip(sel.tolist(), offs.tolist(), strict=True)
         )
@@ -336,3 +330,40 @@ class SensorStream:
             gap_before=gap_before,
             rate_hz=self.rate_hz,
         )
+
+    def _resolve_compact(
+        self,
+        heads: npt.NDArray[np.void],
+        full: npt.NDArray[np.bool_],
+        acc_code: npt.NDArray[np.int64],
+        gyr_code: npt.NDArray[np.int64],
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """Indices and times of a chunk holding compact frames (one frame at a time: each
+        compact frame needs the anchor before it). Same references as the vectorised path."""
+        nf = len(heads)
+        first = np.empty(nf, dtype=np.int64)
+        t_first = np.empty(nf, dtype=np.int64)
+        usable = heads["n"] > 0
+        idx_w = heads["index"].tolist()
+        t_w = heads["t_dev_us"].tolist()
+        is_full = full.tolist()
+        prev_i, prev_t = self._prev_index, self._prev_t_us
+        for i in range(nf):
+            if is_full[i]:
+                f_idx = _unwrap(idx_w[i], prev_i, 32)
+                t_us = _unwrap(t_w[i], prev_t, 32)
+                self._anchor = (f_idx, t_us, int(acc_code[i]), int(gyr_code[i]))
+            elif self._anchor is None:
+                self.stats.frames_bad += 1
+                self.stats.frames_ok -= 1
+                self.stats.last_error = "compact frame before any anchor frame: skipped"
+                usable[i] = False
+                f_idx = prev_i if prev_i is not None else 0
+                t_us = prev_t if prev_t is not None else 0
+            else:
+                f_idx = _unwrap(idx_w[i] & 0xFFFF, prev_i, 16)
+                a_idx, a_t, acc_code[i], gyr_code[i] = self._anchor
+                t_us = a_t + round((f_idx - a_idx) * self.period_us)
+            first[i], t_first[i] = f_idx, t_us
+            prev_i, prev_t = f_idx, t_us
+        return first, t_first, usable

@@ -39,6 +39,24 @@ class SessionResult:
         return [e for e in self.events if isinstance(e, Gap)]
 
 
+class _Collector:
+    """Gathers the steps of one run into a :class:`SessionResult`."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self.blocks: list[AngleBlock] = []
+        self.events: list[Event] = []
+
+    def take(self, step: StepResult) -> None:
+        if len(step.angles):
+            self.blocks.append(step.angles)
+        self.events.extend(step.events)
+
+    def finish(self) -> SessionResult:
+        self.take(self.pipeline.finish())
+        return SessionResult(AngleBlock.concat(self.blocks), self.events, dict(self.pipeline.stats))
+
+
 def run_notifications(
     pipeline: Pipeline,
     notifications: Iterable[Notification],
@@ -47,28 +65,20 @@ def run_notifications(
     progress: Callable[[int], None] | None = None,
 ) -> SessionResult:
     """Feed notifications (arrival order) through ``pipeline`` and collect everything."""
-    blocks: list[AngleBlock] = []
-    events: list[Event] = []
-
-    def take(step: StepResult) -> None:
-        if len(step.angles):
-            blocks.append(step.angles)
-        events.extend(step.events)
-
+    out = _Collector(pipeline)
     pending: list[Notification] = []
     for item in notifications:
         pending.append(item)
         if len(pending) >= chunk:
-            take(pipeline.feed_notifications(pending))
+            out.take(pipeline.feed_notifications(pending))
             if progress is not None:
                 progress(len(pending))
             pending = []
     if pending:
-        take(pipeline.feed_notifications(pending))
+        out.take(pipeline.feed_notifications(pending))
         if progress is not None:
             progress(len(pending))
-    take(pipeline.finish())
-    return SessionResult(AngleBlock.concat(blocks), events, dict(pipeline.stats))
+    return out.finish()
 
 
 def analyze_recording(
@@ -79,14 +89,13 @@ def analyze_recording(
     progress: Callable[[int], None] | None = None,
 ) -> SessionResult:
     """The pipeline over a :class:`~winkmon.recording.Recording` (frames in arrival order)."""
+    from winkmon.errors import RecordingError
     from winkmon.recording import Recording, clock_for
 
     if not isinstance(recording, Recording):
         raise TypeError("analyze_recording needs a winkmon.recording.Recording")
     missing = [r.label for r in (Role.SACRUM, Role.LUMBAR) if r not in recording.sensors]
     if missing:
-        from winkmon.errors import RecordingError
-
         raise RecordingError(
             f"{recording.path}: no {' or '.join(missing)} sensor in this recording; the "
             "lumbopelvic angle needs both"
@@ -99,4 +108,9 @@ def analyze_recording(
         clocks={r: clock_for(recording) for r in rates},
         session_start_ns=recording.meta.session_start_ns,
     )
-    return run_notifications(pipeline, recording.iter_frames(), progress=progress)
+    out = _Collector(pipeline)
+    for chunk in recording.iter_frame_chunks():
+        out.take(pipeline.feed_columns(chunk.roles, chunk.t_host_ns, chunk.payloads))
+        if progress is not None:
+            progress(len(chunk.payloads))
+    return out.finish()

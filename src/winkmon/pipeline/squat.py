@@ -58,6 +58,8 @@ MAX_SPEED_M_S = 2.5  #: faster than any squat
 #: Longest plausible descent (slow eccentrics), pause at the bottom and ascent, seconds.
 MAX_PHASE_S = {Phase.IDLE: math.inf, Phase.DESCENT: 6.0, Phase.BOTTOM: 5.0, Phase.ASCENT: 5.0}
 SET_WINDOW_S = 0.5
+ZONE_UNKNOWN, ZONE_EXTENSION = int(Zone.UNKNOWN), int(Zone.EXTENSION)
+ZONE_LOST, ZONE_FLEXION = int(Zone.EXTENSION_LOST), int(Zone.FLEXION)
 
 
 class SquatTracker:
@@ -68,7 +70,10 @@ class SquatTracker:
         self.dt = 1.0 / out_rate_hz
         self.rep_count = 0
         self._dwell_n = max(1, round(thresholds.dwell_s * out_rate_hz))
-        self._recent: deque[float] = deque(maxlen=self._dwell_n)
+        h = thresholds.hysteresis_deg
+        self._flex_on, self._flex_off = thresholds.flexion_deg, thresholds.flexion_deg - h
+        self._loss_on, self._loss_off = thresholds.loss_deg, thresholds.loss_deg - h
+        self._tail = np.full(self._dwell_n - 1, np.nan)  # the previous block's last angles
         self._history: deque[tuple[float, float]] = deque(
             maxlen=round((SET_WINDOW_S + 1.5) * out_rate_hz)
         )
@@ -98,10 +103,10 @@ class SquatTracker:
         """Process grid samples; ``a_vert_alt`` (the lumbar sensor's vertical acceleration)
         stands in for the sacrum's while the sacrum's data is missing."""
         n = len(t_s)
-        depth = np.full(n, np.nan)
-        phase = np.zeros(n, dtype=np.int8)
-        zone = np.zeros(n, dtype=np.int8)
         events: list[Event] = []
+        if n == 0:
+            return np.empty(0), np.empty(0, np.int8), np.empty(0, np.int8), events
+        sustained = self._sustained(angle_deg).tolist()
         ts, angles, accs, gyrs = (
             t_s.tolist(),
             angle_deg.tolist(),
@@ -109,51 +114,78 @@ class SquatTracker:
             gyr_norm.tolist(),
         )
         alts = a_vert_alt.tolist() if a_vert_alt is not None else [math.nan] * n
+        depth: list[float] = [math.nan] * n
+        phase: list[int] = [0] * n
+        zone: list[int] = [0] * n
+        step = self._step
         for i in range(n):
-            d, p, zn = self._step(ts[i], angles[i], accs[i], gyrs[i], alts[i], events)
-            depth[i], phase[i], zone[i] = d, p, zn
-        return depth, phase, zone, events
+            depth[i], phase[i], zone[i] = step(
+                ts[i], angles[i], accs[i], gyrs[i], alts[i], sustained[i], events
+            )
+        return (
+            np.array(depth, dtype=np.float64),
+            np.array(phase, dtype=np.int8),
+            np.array(zone, dtype=np.int8),
+            events,
+        )
 
     # ------------------------------------------------------------------ internals
+    def _sustained(self, angle: FloatArray) -> FloatArray:
+        """The lowest angle over the last ``dwell_s`` at each sample (NaN if any is missing)."""
+        k = self._dwell_n
+        full = np.concatenate((self._tail, angle))
+        self._tail = full[len(full) - (k - 1) :] if k > 1 else full[:0]
+        if k == 1:
+            return angle
+        win = np.lib.stride_tricks.sliding_window_view(full, k)
+        return win.min(axis=1)  # NaN propagates through min
+
     def _step(
-        self, t: float, angle: float, acc: float, gyr: float, alt: float, events: list[Event]
+        self,
+        t: float,
+        angle: float,
+        acc: float,
+        gyr: float,
+        alt: float,
+        sustained: float,
+        events: list[Event],
     ) -> tuple[float, int, int]:
         dt = self.dt
-        have_acc = not math.isnan(acc)
+        have_acc = acc == acc  # not NaN
         if have_acc:
             a = acc - self._bias
-        elif not math.isnan(alt):
+        elif alt == alt:
             # The sacrum's data is lost for a moment: the lumbar sensor travels with it.
             a, have_acc, gyr = alt - self._bias_alt, True, math.inf
         else:
             a = 0.0
-        quiet = have_acc and abs(a) < QUIET_ACC_M_S2 and gyr < QUIET_GYR_RAD_S
-        self._quiet_n = self._quiet_n + 1 if quiet else 0
+        if have_acc and -QUIET_ACC_M_S2 < a < QUIET_ACC_M_S2 and gyr < QUIET_GYR_RAD_S:
+            self._quiet_n += 1
+        else:
+            self._quiet_n = 0
         quiet_long = self._quiet_n * dt >= QUIET_S
 
-        self._v += a * dt
+        v = self._v + a * dt
         if quiet_long:
-            self._v = 0.0
-        self._z += self._v * dt
+            v = 0.0
+        self._z += v * dt
         rep = self._rep
         if rep is None:
             self._z *= 1.0 - dt / LEAK_TAU_S
-            self._v *= 1.0 - dt / V_LEAK_TAU_S
+            v *= 1.0 - dt / V_LEAK_TAU_S
             if quiet_long and self._quiet_n * dt >= 0.5:
                 self._bias += 0.02 * (acc - self._bias)
-                if not math.isnan(alt):
+                if alt == alt:
                     self._bias_alt += 0.02 * (alt - self._bias_alt)
-        if not math.isnan(angle):
-            self._history.append((t, angle))
-        if rep is None:
             self._recent_acc.append((t, a))
-        self._recent.append(angle)
-        sustained = min(self._recent) if not any(map(math.isnan, self._recent)) else math.nan
+        self._v = v
+        if angle == angle:
+            self._history.append((t, angle))
 
         if rep is None:
-            if self._v > -V_SLOW_M_S:
+            if v > -V_SLOW_M_S:
                 self._slow_t, self._slow_z, self._slow_v = t, self._z, 0.0
-            if self._v < -V_START_M_S and have_acc:
+            elif v < -V_START_M_S and have_acc:
                 rep = self._rep = _RepState(self._slow_t, self._slow_z, self._set_angle())
                 rep.v0 = self._slow_v
                 # Depth is integrated from the moment the pelvis began to move down.
@@ -163,13 +195,29 @@ class SquatTracker:
         if rep is not None:
             self._track(rep, t, angle, sustained, a, have_acc, quiet_long, events)
 
+        rep = self._rep
         if not have_acc:
             depth_cm = math.nan
-        elif self._rep is not None:
-            depth_cm = (self._rep.z0 - self._z) * 100
+        elif rep is not None:
+            depth_cm = (rep.z0 - self._z) * 100
         else:
             depth_cm = -self._z * 100
-        return depth_cm, int(self._phase), self._zone(angle)
+
+        # Colour zone, with hysteresis (inline: this runs for every output sample).
+        if angle != angle:
+            return depth_cm, self._phase, ZONE_UNKNOWN
+        red = angle > (self._flex_off if self._red else self._flex_on)
+        self._red = red
+        if red:
+            return depth_cm, self._phase, ZONE_FLEXION
+        if rep is not None and rep.set_angle == rep.set_angle:
+            amber = angle - rep.set_angle > (self._loss_off if self._amber else self._loss_on)
+            self._amber = amber
+            if amber:
+                return depth_cm, self._phase, ZONE_LOST
+        else:
+            self._amber = False
+        return depth_cm, self._phase, ZONE_EXTENSION
 
     def _track(
         self,
@@ -310,24 +358,6 @@ class SquatTracker:
         t_end = self._slow_t
         vals = [a for (t, a) in self._history if t_end - SET_WINDOW_S <= t <= t_end]
         return float(np.median(vals)) if vals else math.nan
-
-    def _zone(self, angle: float) -> int:
-        if math.isnan(angle):
-            return int(Zone.UNKNOWN)
-        th = self.th
-        h = th.hysteresis_deg
-        self._red = angle > (th.flexion_deg - h if self._red else th.flexion_deg)
-        if self._red:
-            return int(Zone.FLEXION)
-        rep = self._rep
-        if rep is not None and not math.isnan(rep.set_angle):
-            rise = angle - rep.set_angle
-            self._amber = rise > (th.loss_deg - h if self._amber else th.loss_deg)
-            if self._amber:
-                return int(Zone.EXTENSION_LOST)
-        else:
-            self._amber = False
-        return int(Zone.EXTENSION)
 
 
 class _RepState:
