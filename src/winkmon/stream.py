@@ -19,6 +19,7 @@ notifications one by one or all at once gives identical batches (tested).
 from __future__ import annotations
 
 import logging
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -134,6 +135,25 @@ def _parse(payloads: Sequence[bytes]) -> tuple[npt.NDArray[np.void], npt.NDArray
     return heads, ok & (lengths >= 2)
 
 
+_FULL_STRUCT = struct.Struct("<BBBBHIIBB")
+
+
+def _parse_full(payload: bytes) -> tuple[int, ...] | None:
+    """The header of a well-formed full DATA frame, or None for anything else."""
+    if len(payload) < FULL_HEADER_BYTES or payload[0] != _T_DATA or payload[1] != 1:
+        return None
+    head = _FULL_STRUCT.unpack_from(payload)
+    n, ranges, flags = head[3], head[7], head[8]
+    width = 9 if flags & _F_MAG else 6
+    ok = (
+        head[2] <= _MAX_ROLE
+        and (ranges & 0x0F) < len(ACC_RANGE_G)
+        and (ranges >> 4) < len(GYR_RANGE_DPS)
+        and len(payload) == FULL_HEADER_BYTES + n * width * 2
+    )
+    return head if ok else None
+
+
 def valid_mask(payloads: Sequence[bytes]) -> npt.NDArray[np.bool_]:
     """Which payloads :meth:`DataFrame.from_bytes` accepts, computed for all at once."""
     return _parse(payloads)[1]
@@ -147,6 +167,8 @@ def _unwrap_run(
     span = 1 << bits
     half = span // 2
     first = _unwrap(int(values[0]), previous, bits)
+    if len(values) == 1:
+        return np.array([first], dtype=np.int64)
     steps = (np.diff(values) + half) % span - half
     return first + np.concatenate(([0], np.cumsum(steps)))
 
@@ -193,8 +215,16 @@ class SensorStream:
 
     # ------------------------------------------------------------------ feeding
     def feed(self, t_host_ns: int, payload: bytes) -> SampleBatch | None:
-        """One notification; its new samples, or None (anchor, duplicate, malformed)."""
-        return self.feed_many([t_host_ns], [payload])
+        """One notification; its new samples, or None (anchor, duplicate, malformed).
+
+        The live path: a well-formed full frame takes a scalar shortcut (about 4x faster than
+        the array code for a single frame) that computes exactly what :meth:`feed_many` does;
+        the tests feed sessions both ways and compare.
+        """
+        head = _parse_full(payload)
+        if head is None:
+            return self.feed_many([t_host_ns], [payload])
+        return self._feed_full(t_host_ns, payload, head)
 
     def feed_frame(self, t_host_ns: int, frame: DataFrame) -> SampleBatch | None:
         return self.feed(t_host_ns, bytes(frame))
@@ -265,7 +295,7 @@ class SensorStream:
         sel = np.flatnonzero(usable)
         period = self.period_us
         # Each sample is read at its own frame's width, so a magnetometer switched on or off
-        # mid-chunk still decodes; the chunk's magnetometer data is kept only if all have it.
+        # mid-chunk still decodes (the chunk's magnetometer data is then dropped).
         n_arr = heads["n"].astype(np.int64)[sel]
         offs = np.where(full[sel], FULL_HEADER_BYTES, COMPACT_HEADER_BYTES)
         raw_bytes = b"".join(
@@ -274,17 +304,30 @@ class SensorStream:
         counts = np.frombuffer(raw_bytes, dtype="<i2").astype(np.float64)
         w = width[sel]
         total = int(n_arr.sum())
-        sample_frame_local = np.repeat(np.arange(len(sel)), n_arr)
-        sample_k = np.arange(total) - np.repeat(np.cumsum(n_arr) - n_arr, n_arr)
-        sample_width = w[sample_frame_local]
-        # Offsets of each sample's first count in the flat array.
-        start = np.repeat(np.cumsum(n_arr * w) - n_arr * w, n_arr) + sample_k * sample_width
-        cols = start[:, None] + np.arange(6)[None, :]
-        six = counts[cols]
-        has_mag = bool((w == 9).all())
-        mag = counts[start[:, None] + np.arange(6, 9)[None, :]] * MAG_LSB_UT if has_mag else None
-        acc = six[:, 0:3] * _ACC_LSB[acc_code[sel]][sample_frame_local, None]
-        gyr = six[:, 3:6] * _GYR_LSB[gyr_code[sel]][sample_frame_local, None]
+        if len(sel) == 1:
+            sample_frame_local = np.zeros(total, dtype=np.int64)
+            sample_k = np.arange(total)
+        else:
+            sample_frame_local = np.repeat(np.arange(len(sel)), n_arr)
+            sample_k = np.arange(total) - np.repeat(np.cumsum(n_arr) - n_arr, n_arr)
+        w0 = int(w[0])
+        if (w == w0).all():  # the usual case: one sample layout for the whole chunk
+            rows = counts.reshape(total, w0)
+            six = rows[:, 0:6]
+            mag = rows[:, 6:9] * MAG_LSB_UT if w0 == 9 else None
+        else:
+            # Offsets of each sample's first count in the flat array.
+            sample_width = w[sample_frame_local]
+            start = np.repeat(np.cumsum(n_arr * w) - n_arr * w, n_arr) + sample_k * sample_width
+            six = counts[start[:, None] + np.arange(6)[None, :]]
+            mag = None
+        a_codes, g_codes = acc_code[sel], gyr_code[sel]
+        if (a_codes == a_codes[0]).all() and (g_codes == g_codes[0]).all():
+            acc = six[:, 0:3] * _ACC_LSB[a_codes[0]]
+            gyr = six[:, 3:6] * _GYR_LSB[g_codes[0]]
+        else:
+            acc = six[:, 0:3] * _ACC_LSB[a_codes][sample_frame_local, None]
+            gyr = six[:, 3:6] * _GYR_LSB[g_codes][sample_frame_local, None]
         index = first[sel][sample_frame_local] + sample_k
         t_dev_us = t_first[sel][sample_frame_local] + np.rint(sample_k * period).astype(np.int64)
 
@@ -295,7 +338,7 @@ class SensorStream:
 
         # Keep only samples past the last one delivered (duplicates, overlaps).
         floor = self._next_index - 1 if self._next_index is not None else int(index[0]) - 1
-        prev_newest = np.maximum.accumulate(np.r_[np.int64(floor), index])[:-1]
+        prev_newest = np.maximum.accumulate(np.concatenate(([floor], index)))[:-1]
         fresh = index > prev_newest
         dup = int(np.count_nonzero(~fresh))
         self.stats.duplicates += dup
@@ -307,7 +350,9 @@ class SensorStream:
             return None
         steps = (
             np.diff(
-                np.r_[self._next_index if self._next_index is not None else index[0], index + 1]
+                np.concatenate(
+                    ([self._next_index if self._next_index is not None else index[0]], index + 1)
+                )
             )
             - 1
         )
@@ -367,3 +412,65 @@ class SensorStream:
             first[i], t_first[i] = f_idx, t_us
             prev_i, prev_t = f_idx, t_us
         return first, t_first, usable
+
+    def _feed_full(
+        self, t_host_ns: int, payload: bytes, head: tuple[int, ...]
+    ) -> SampleBatch | None:
+        """:meth:`feed_many` for one well-formed full frame, with scalars (see :meth:`feed`)."""
+        _, _, role_b, n, seq_w, idx_w, t_w, ranges, flags = head
+        st = self.stats
+        st.frames_ok += 1
+        if role_b != int(self.role) and role_b != 0:
+            st.role_mismatches += 1
+        if flags & _F_FIFO:
+            st.fifo_overflows += 1
+        seq = _unwrap(seq_w, self._seq, 16)
+        top = self._seq_max if self._seq_max is not None else seq - 1
+        if seq > top + 1:
+            st.notifications_lost += seq - top - 1
+        self._seq, self._seq_max = seq, max(top, seq)
+        acc_c, gyr_c = ranges & 0x0F, ranges >> 4
+        first = _unwrap(idx_w, self._prev_index, 32)
+        t_first = _unwrap(t_w, self._prev_t_us, 32)
+        self._anchor = (first, t_first, acc_c, gyr_c)
+        self._prev_index, self._prev_t_us = first, t_first
+        if n == 0:
+            return None
+        width = 9 if flags & _F_MAG else 6
+        rows = np.frombuffer(payload, dtype="<i2", count=n * width, offset=FULL_HEADER_BYTES)
+        rows = rows.reshape(n, width).astype(np.float64)
+        k = np.arange(n)
+        index = first + k
+        period = self.period_us
+        t_dev_us = t_first + np.rint(k * period).astype(np.int64)
+        last_dev = t_first + int(np.rint((n - 1) * period))
+        host_s = (t_host_ns - self.session_start_ns) / 1e9
+        t_s = self.clock.map_frames(
+            np.array([last_dev], dtype=np.int64),
+            np.array([host_s]),
+            np.zeros(n, dtype=np.int64),
+            t_dev_us,
+        )
+        floor = self._next_index - 1 if self._next_index is not None else first - 1
+        skip = min(max(floor - first + 1, 0), n)  # samples already delivered
+        if skip:
+            st.duplicates += skip
+            if skip == n:
+                return None
+        gap = first + skip - self._next_index if self._next_index is not None else 0
+        st.samples_lost += gap
+        st.samples_received += n - skip
+        self._next_index = first + n
+        t_s = np.maximum.accumulate(np.maximum(t_s[skip:], self._last_t_s))
+        self._last_t_s = float(t_s[-1])
+        return SampleBatch(
+            role=self.role,
+            index=index[skip:],
+            t_dev_us=t_dev_us[skip:],
+            t_s=t_s,
+            acc_m_s2=rows[skip:, 0:3] * _ACC_LSB[acc_c],
+            gyr_rad_s=rows[skip:, 3:6] * _GYR_LSB[gyr_c],
+            mag_uT=rows[skip:, 6:9] * MAG_LSB_UT if width == 9 else None,
+            gap_before=gap,
+            rate_hz=self.rate_hz,
+        )

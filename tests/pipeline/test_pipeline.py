@@ -18,7 +18,7 @@ from pipeline_testutil import (
 
 from winkmon import quaternion as quat
 from winkmon.pipeline.events import Alert, AlertLevel, Gap, Rep, Verdict
-from winkmon.pipeline.offline import SessionResult
+from winkmon.pipeline.offline import SessionResult, run_notifications
 from winkmon.protocol.constants import Role
 from winkmon.stream import SensorStream
 
@@ -155,14 +155,22 @@ def test_pick_up_bends_and_walking_are_not_reps(demo) -> None:
         assert any(a <= alert.t_s <= b for a, b in rep_windows), alert
 
 
-def test_live_feeding_notification_by_notification(demo) -> None:
-    p = make_pipeline(demo, oracle_model(demo))
-    items = notifications(demo)[:3000]
-    n_out = 0
+def test_live_feeding_notification_by_notification_equals_one_batch(demo) -> None:
+    model = oracle_model(demo)
+    items = notifications(demo)[:4000]
+    live = make_pipeline(demo, model)
+    angles, events = [], []
     for role, t, payload in items:
-        n_out += len(p.feed_notification(role, t, payload).angles)
-    assert n_out > 0
-    assert p.stats[Role.SACRUM].frames_ok + p.stats[Role.LUMBAR].frames_ok == len(items)
+        step = live.feed_notification(role, t, payload)
+        angles.append(step.angles.lumbopelvic_deg)
+        events.extend(step.events)
+    step = live.finish()
+    angles.append(step.angles.lumbopelvic_deg)
+    events.extend(step.events)
+    batch = run_notifications(make_pipeline(demo, model), items)
+    np.testing.assert_array_equal(np.concatenate(angles), batch.angles.lumbopelvic_deg)
+    assert events == batch.events
+    assert live.stats == batch.stats
 
 
 def test_events_are_typed_and_serialisable(demo) -> None:

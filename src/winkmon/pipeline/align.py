@@ -53,31 +53,29 @@ class _Buffer:
     def push(self, out: ChainOutput) -> None:
         if len(out) == 0:
             return
-        self.t = np.r_[self.t, out.t_s]
-        self.incl = np.r_[self.incl, out.incl_deg]
-        self.a = np.r_[self.a, out.a_vert_m_s2]
-        self.g = np.r_[self.g, out.gyr_norm_rad_s]
-        self.valid = np.r_[self.valid, out.valid]
+        self.t = np.concatenate((self.t, out.t_s))
+        self.incl = np.concatenate((self.incl, out.incl_deg))
+        self.a = np.concatenate((self.a, out.a_vert_m_s2))
+        self.g = np.concatenate((self.g, out.gyr_norm_rad_s))
+        self.valid = np.concatenate((self.valid, out.valid))
         self.latest = max(self.latest, float(out.t_s[-1]))
 
-    def sample(self, tg: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-        nan = np.full(len(tg), np.nan)
-        if len(self.t) < 2:
-            return nan, nan.copy(), nan.copy()
-        right = np.searchsorted(self.t, tg, side="right")
-        inside = (right >= 1) & (right < len(self.t))
-        r = np.clip(right, 1, len(self.t) - 1)
+    def sample(self, tg: FloatArray, with_gyr: bool = True) -> tuple[FloatArray, ...]:
+        """Inclination, vertical acceleration (and angular rate norm) at grid times ``tg``;
+        NaN where the sensor has no valid samples on both sides within the tolerance."""
+        n = len(self.t)
+        if n < 2:
+            nan = np.full(len(tg), np.nan)
+            return (nan, nan.copy(), nan.copy()) if with_gyr else (nan, nan.copy())
+        t = self.t
+        right = np.searchsorted(t, tg, side="right")
+        r = np.minimum(np.maximum(right, 1), n - 1)
         left = r - 1
-        span = self.t[r] - self.t[left]
         # Bridged samples (valid False) kept the filter in step; they carry no measurement.
-        ok = inside & (span <= self.tol) & self.valid[left] & self.valid[r]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            w = np.where(span > 0, (tg - self.t[left]) / np.where(span > 0, span, 1.0), 0.0)
-        out = []
-        for arr in (self.incl, self.a, self.g):
-            v = arr[left] + w * (arr[r] - arr[left])
-            out.append(np.where(ok, v, np.nan))
-        return out[0], out[1], out[2]
+        ok = (right >= 1) & (right < n) & (t[r] - t[left] <= self.tol)
+        ok &= self.valid[left] & self.valid[r]
+        arrays = (self.incl, self.a, self.g) if with_gyr else (self.incl, self.a)
+        return tuple(np.where(ok, np.interp(tg, t, arr), np.nan) for arr in arrays)
 
     def trim(self, t_keep: float) -> None:
         """Drop samples no longer needed to interpolate at or after ``t_keep``."""
@@ -121,7 +119,7 @@ class GridAligner:
         k = np.arange(self._next_k, k_end + 1)
         tg = k / self.out_rate_hz
         ip, a, g = s.sample(tg)
-        il, al, _ = lum.sample(tg)
+        il, al = lum.sample(tg, with_gyr=False)
         self._next_k = k_end + 1
         t_keep = self._next_k / self.out_rate_hz
         s.trim(t_keep)

@@ -67,7 +67,9 @@ class SensorChain:
     def process(self, batch: SampleBatch) -> ChainOutput:
         idx, t, acc, gyr = batch.index, batch.t_s, batch.acc_m_s2, batch.gyr_rad_s
         # Split at gaps: positions where the index jumps (including from the previous batch).
-        prev_idx = np.r_[self._last[0] if self._last is not None else idx[0] - 1, idx[:-1]]
+        prev_idx = np.concatenate(
+            ([self._last[0] if self._last is not None else idx[0] - 1], idx[:-1])
+        )
         jumps = idx - prev_idx - 1
         cut = np.flatnonzero(jumps > 0)
         bounds = [0, *cut.tolist(), len(idx)]

@@ -89,8 +89,11 @@ class Pipeline:
 
     # ------------------------------------------------------------------ feeding
     def feed_notification(self, role: Role, t_host_ns: int, payload: bytes) -> StepResult:
-        """One DATA notification of one sensor."""
-        return self.feed_notifications([(role, t_host_ns, payload)])
+        """One DATA notification of one sensor (the live path)."""
+        batch = self.streams[role].feed(t_host_ns, payload)
+        if batch is not None:
+            self._push(batch)
+        return self._pull(final=False)
 
     def feed_notifications(self, items: Sequence[tuple[Role, int, bytes]]) -> StepResult:
         """DATA notifications of both sensors, in arrival order."""
@@ -159,7 +162,19 @@ class Pipeline:
             missing = np.isnan(incl)
             t = grid.t_s
             start = self._gap_start[role]
-            edges = np.flatnonzero(np.diff(np.r_[start is not None, missing].astype(np.int8)))
+            if start is None and self._seen[role] and not missing.any():
+                continue  # the usual case: data throughout, no gap open
+            if not self._seen[role]:
+                # Before a sensor's first sample there is nothing to call a gap.
+                first = np.flatnonzero(~missing)
+                if len(first) == 0:
+                    continue
+                self._seen[role] = True
+                missing = missing.copy()
+                missing[: first[0]] = False
+            edges = np.flatnonzero(
+                np.diff(np.concatenate(([start is not None], missing)).astype(np.int8))
+            )
             for e in edges.tolist():
                 if missing[e]:
                     start = float(t[e])

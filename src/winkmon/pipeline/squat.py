@@ -137,8 +137,8 @@ class SquatTracker:
         self._tail = full[len(full) - (k - 1) :] if k > 1 else full[:0]
         if k == 1:
             return angle
-        win = np.lib.stride_tricks.sliding_window_view(full, k)
-        return win.min(axis=1)  # NaN propagates through min
+        n = len(angle)
+        return np.minimum.reduce([full[i : i + n] for i in range(k)])  # NaN propagates
 
     def _step(
         self,
