@@ -9,12 +9,12 @@ Public API (stable):
     The same filters as online objects, fed batches of any size: splitting a stream into
     chunks gives the same quaternions as feeding it whole (tested).
 
-Methods: ``"vqf"`` (VQF, Laidig & Seel 2023; the default: the most accurate in
-``bench/orientation_accuracy.py`` and ~50x faster than the ``ahrs`` filters because its loop
-is in C++), ``"madgwick"``, ``"mahony"``, ``"ekf"`` (from the ``ahrs`` package, run sample by
-sample in Python). 6D (no magnetometer) by default: steel racks disturb magnetometers, and the
-lumbopelvic angle needs inclination only. Pass ``mag_uT`` to use 9D where the method supports
-it (vqf, madgwick, ekf).
+Methods: ``"vqf"`` (VQF, Laidig & Seel 2023, with ``tauAcc`` = :data:`VQF_TAU_ACC_S`; the
+default: the most accurate in ``bench/accuracy.py`` and ~50x faster than the ``ahrs`` filters
+because its loop is in C++), ``"madgwick"``, ``"mahony"``, ``"ekf"`` (from the ``ahrs``
+package, run sample by sample in Python). 6D (no magnetometer) by default: steel racks
+disturb magnetometers, and the lumbopelvic angle needs inclination only. Pass ``mag_uT`` to
+use 9D where the method supports it (vqf, madgwick, ekf).
 
 Every filter starts from the inclination of its first accelerometer sample.
 """
@@ -31,6 +31,11 @@ from winkmon import quaternion as quat
 FloatArray = npt.NDArray[np.float64]
 
 METHODS = ("vqf", "madgwick", "mahony", "ekf")
+#: VQF's accelerometer time constant. VQF's own default is 3 s; squats and walking are slow
+#: movements (pelvis accelerations of 1-2 m/s^2 against 9.81), so a quicker correction from
+#: gravity removes more gyroscope drift than it lets motion in: 2 s measured best for the
+#: lumbopelvic angle in ``bench/accuracy.py`` (1, 2, 3 and 5 s compared; see the README).
+VQF_TAU_ACC_S = 2.0
 DEFAULT_METHOD = "vqf"
 
 
@@ -138,7 +143,7 @@ def make_filter(method: str, rate_hz: float) -> OrientationFilter:
     if rate_hz <= 0:
         raise ValueError("rate_hz must be positive")
     if name == "vqf":
-        return VqfFilter(rate_hz)
+        return VqfFilter(rate_hz, tauAcc=VQF_TAU_ACC_S)
     if name in ("madgwick", "mahony", "ekf"):
         return AhrsFilter(name, rate_hz)
     raise ValueError(f"unknown orientation method {method!r}; choose one of {', '.join(METHODS)}")
