@@ -180,10 +180,7 @@ def main() -> None:
     args = parser.parse_args()
     from PySide6.QtWidgets import QApplication
 
-    from winkmon.gui import qtfix
-
     QApplication.instance() or QApplication([])
-    qtfix.apply()
     frame_bench(args.seconds, args.rate)
     if not args.skip_memory:
         memory_bench(args.hours)

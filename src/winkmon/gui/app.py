@@ -22,11 +22,8 @@ SCREENSHOT_FPS = 30.0
 def _application() -> object:
     from PySide6.QtWidgets import QApplication
 
-    from winkmon.gui import qtfix
-
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("winkmon")
-    qtfix.apply()
     return app
 
 

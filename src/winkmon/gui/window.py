@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from winkmon.errors import WinkmonError
-from winkmon.gui import qtfix, theme
+from winkmon.gui import theme
 from winkmon.gui.controller import SessionController, SourceKind
 from winkmon.gui.flash import FlashOverlay
 from winkmon.gui.gauge import AngleGauge
@@ -40,7 +40,6 @@ from winkmon.gui.trace import TraceView
 from winkmon.pipeline.events import Alert, AlertLevel, Rep, RepStarted
 
 log = logging.getLogger(__name__)
-qtfix.apply()
 
 FRAME_MS = 16  #: ~60 frames per second
 SENSOR_REFRESH_S = 0.5
