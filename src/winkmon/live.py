@@ -42,7 +42,8 @@ class LiveSession:
     """Feeds a hub's notifications to a pipeline (see module doc).
 
     ``on_step`` is called on the event loop's thread for every pipeline result with new output;
-    ``on_hub_event`` for link and status changes; ``recorder`` (a
+    ``on_hub_event`` for every hub event (notifications, link and status changes) after it
+    was handled; ``recorder`` (a
     :class:`~winkmon.recording.RecordingWriter` or None) gets every raw notification.
     """
 
@@ -95,8 +96,7 @@ class LiveSession:
                 if len(step.angles) or step.events:
                     self._alerts(step)
                     self.on_step(step)
-            return
-        if isinstance(event, StatusUpdate):
+        elif isinstance(event, StatusUpdate):
             self.links[event.role].battery_pct = event.status.battery_pct
             if rec is not None and event.payload:
                 rec.write_status(event.role, event.t_host_ns, event.payload)
@@ -106,6 +106,7 @@ class LiveSession:
             if event.state is LinkStateKind.RECONNECTING:
                 view.gaps += 1
                 if rec is not None:
+                    rec.flush()  # no more frames may come for a while: commit what we have
                     rec.mark_gap(
                         event.role,
                         self._t_s(event.t_host_ns),

@@ -88,17 +88,21 @@ def run_dashboard(
     app = _application()
     from winkmon.gui.window import DashboardWindow
 
-    if source is None:
-        source = factory.replay(replay) if replay is not None else factory.demo()
-
     async def main() -> None:
+        nonlocal source
         loop = asyncio.get_running_loop()
+        if source is None:  # made here, on the running loop: the demo's sensors need it
+            source = factory.replay(replay) if replay is not None else factory.demo()
         done: asyncio.Future[None] = loop.create_future()
 
         def finish() -> None:
             if not done.done():
                 done.set_result(None)
 
+        # Closing the window ends main(), which then lets the sensors disconnect while the loop
+        # still runs; only then does the loop stop (not when Qt would quit by itself).
+        app.setQuitOnLastWindowClosed(False)  # type: ignore[attr-defined]
+        app.lastWindowClosed.connect(finish)  # type: ignore[attr-defined]
         app.aboutToQuit.connect(finish)  # type: ignore[attr-defined]
         window = DashboardWindow(SessionController(source), factory=factory)
         window.show()
@@ -106,6 +110,9 @@ def run_dashboard(
         if seconds is not None:
             loop.call_later(seconds, window.close)
         await done
+        closer = getattr(source, "aclose", None)
+        if closer is not None:  # let the sensors disconnect cleanly
+            await closer()
 
     try:
         if sys.version_info >= (3, 12):

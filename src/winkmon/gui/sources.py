@@ -6,6 +6,7 @@ Plain Python (no Qt): :class:`SourceFactory` builds a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,14 @@ from winkmon.protocol.constants import Role
 ROLES = (Role.SACRUM, Role.LUMBAR)
 
 log = logging.getLogger(__name__)
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def is_recordable(source: object) -> bool:
@@ -53,11 +62,27 @@ class SourceFactory:
         self.athlete = athlete
         self.thresholds = thresholds or Thresholds()
 
-    def demo(self) -> ResultSource:
+    def demo(self, virtual_ble: bool | None = None) -> ResultSource:
         """The demo: the simulated athlete's sensors through the real pipeline.
 
-        Falls back to the scripted :class:`SyntheticSource` if the simulator cannot run.
+        With an asyncio loop running (the app runs on qasync) the demo goes the whole live
+        way: virtual sensors on bumble's in-memory radio, bleak, the hub, the pipeline
+        (:class:`~winkmon.gui.livesource.HubSource`). Without one (screenshots, tests that
+        step a clock) the simulator's frames feed the pipeline directly. Falls back to the
+        scripted :class:`SyntheticSource` if the simulator cannot run.
         """
+        if virtual_ble is None:
+            virtual_ble = _loop_running()
+        if virtual_ble:
+            from winkmon.gui.livesource import HubSource, demo_hub
+
+            return HubSource(
+                demo_hub(self.seed, self.thresholds),
+                SourceKind.DEMO,
+                "virtual sensors",
+                "Demo athlete",
+                self.thresholds,
+            )
         try:
             from winkmon.gui.simsource import SimulatedSource
 
@@ -67,9 +92,24 @@ class SourceFactory:
             return SyntheticSource(seed=self.seed, thresholds=self.thresholds)
 
     def live(self) -> ResultSource:
-        raise WinkmonError(
-            "Connecting to the athlete's sensors from the dashboard is not available yet; "
-            "use `winkmon record` and replay the recording"
+        """The athlete's own sensors (addresses from their profile, else found by scan)."""
+        from winkmon.gui.livesource import HubSource, sensor_hub
+        from winkmon.profiles import ProfileStore, resolve_profiles_dir
+
+        if not self.athlete:
+            raise WinkmonError(
+                "choose the athlete first (Athlete menu, or start with --athlete NAME): the "
+                "sensors are measured against their calibration"
+            )
+        if not _loop_running():
+            raise WinkmonError("live sensors need the dashboard's event loop (winkmon demo/replay)")
+        profile = ProfileStore(resolve_profiles_dir(self.profiles_dir)).load(self.athlete)
+        return HubSource(
+            sensor_hub(profile),
+            SourceKind.LIVE,
+            "athlete's sensors",
+            profile.name,
+            profile.thresholds,
         )
 
     def replay(self, path: Path) -> ResultSource:

@@ -1,0 +1,225 @@
+"""The dashboard's live source: a sensor hub (real or virtual sensors) through the pipeline.
+
+:class:`HubSource` runs a :class:`~winkmon.live.LiveSession` as an asyncio task on the GUI's
+event loop (qasync): bleak's callbacks, the pipeline and the widgets share one thread. The
+session appends pipeline results to a list; the window's timer calls :meth:`pull` every frame
+and takes everything that arrived since (never a Qt signal per sample).
+
+``open_hub`` is an async context manager factory yielding ``(hub, pipeline)``: the embedded
+demo (:func:`demo_hub`: two virtual sensors on bumble's in-memory radio, reached through
+bleak) and the athlete's real sensors (:func:`sensor_hub`) differ only there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any
+
+from winkmon.errors import WinkmonError
+from winkmon.gui.controller import LinkState, SensorStatus, SourceKind
+from winkmon.pipeline.events import AngleBlock, Event, StepResult
+from winkmon.pipeline.model import Thresholds
+from winkmon.pipeline.pipeline import Pipeline, PipelineConfig
+from winkmon.protocol.constants import Role
+
+log = logging.getLogger(__name__)
+
+ROLES = (Role.SACRUM, Role.LUMBAR)
+HubOpener = Callable[[], AbstractAsyncContextManager[tuple[Any, Pipeline]]]
+
+_LINK = {
+    "connecting": LinkState.CONNECTING,
+    "connected": LinkState.CONNECTED,
+    "reconnecting": LinkState.RECONNECTING,
+    "disconnected": LinkState.DISCONNECTED,
+}
+
+
+def demo_hub(seed: int = 0, thresholds: Thresholds | None = None) -> HubOpener:
+    """The embedded demo: two virtual sensors worn by the simulated athlete."""
+
+    @contextlib.asynccontextmanager
+    async def opener() -> AsyncIterator[tuple[Any, Pipeline]]:
+        from winkmon.demo import open_demo
+
+        async with open_demo(seed) as (hub, pipeline, profile):
+            if thresholds is not None and thresholds != profile.thresholds:
+                model = profile.with_thresholds(thresholds).model()
+                pipeline = Pipeline(model, pipeline.rates_hz, PipelineConfig())
+            yield hub, pipeline
+
+    return opener
+
+
+def sensor_hub(profile: Any, rate_hz: int = 200) -> HubOpener:
+    """The athlete's own sensors, by the addresses in their profile (else found by scan)."""
+
+    @contextlib.asynccontextmanager
+    async def opener() -> AsyncIterator[tuple[Any, Pipeline]]:
+        from winkmon.ble.config import HubConfig
+        from winkmon.ble.hub import open_hub
+        from winkmon.protocol.records import StartParams
+
+        addr = profile.addresses
+        config = HubConfig(
+            sacrum=addr.get(Role.SACRUM),
+            lumbar=addr.get(Role.LUMBAR),
+            start=StartParams(rate_hz=rate_hz),
+        )
+        async with open_hub(config) as hub:
+            rates = {r: float(rate_hz) for r in ROLES}
+            yield hub, Pipeline(profile.model(), rates, PipelineConfig())
+
+    return opener
+
+
+class HubSource:
+    """A :class:`~winkmon.gui.controller.ResultSource` fed by a live sensor hub."""
+
+    def __init__(
+        self,
+        open_hub: HubOpener,
+        kind: SourceKind,
+        title: str,
+        athlete_name: str,
+        thresholds: Thresholds,
+    ) -> None:
+        self.open_hub = open_hub
+        self.kind = kind
+        self.title = title
+        self.athlete_name = athlete_name
+        self.thresholds = thresholds
+        self.error: str | None = None  #: why the hub stopped, for the window to show
+        self._pending: list[StepResult] = []
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+        self._session: Any = None
+        self._hub: Any = None
+        self._writer: Any = None
+        self._record_path: Path | None = None
+        self._arrived: dict[Role, list[tuple[float, int]]] = {r: [] for r in ROLES}
+
+    # -- ResultSource ----------------------------------------------------------------------
+    def start(self, now_s: float) -> None:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        from winkmon.live import LiveSession
+
+        try:
+            async with self.open_hub() as (hub, pipeline):
+                self._hub = hub
+                self._session = LiveSession(
+                    hub, pipeline, self._pending.append, on_hub_event=self._count
+                )
+                await self._session.run(self._stop)
+        except WinkmonError as exc:
+            self.error = str(exc)
+            log.warning("sensor hub stopped: %s", exc)
+        except Exception as exc:  # a Bluetooth stack failing must not take the window down
+            self.error = f"the sensors stopped: {exc}"
+            log.exception("sensor hub failed")
+        finally:
+            self._hub = None
+
+    def _count(self, event: object) -> None:
+        from winkmon.ble.events import Notification
+
+        if isinstance(event, Notification) and event.batch is not None:
+            self._arrived[event.role].append((time.monotonic(), len(event.batch)))
+
+    def pull(self, now_s: float) -> StepResult:
+        if not self._pending:
+            return StepResult(AngleBlock.empty(), ())
+        steps, self._pending[:] = list(self._pending), []
+        events: list[Event] = [e for s in steps for e in s.events]
+        blocks = [s.angles for s in steps if len(s.angles)]
+        return StepResult(AngleBlock.concat(blocks), tuple(events))
+
+    def sensors(self) -> Mapping[Role, SensorStatus]:
+        out: dict[Role, SensorStatus] = {}
+        now = time.monotonic()
+        for role in ROLES:
+            arrived = [a for a in self._arrived[role] if a[0] > now - 2.0]
+            self._arrived[role] = arrived
+            span = now - arrived[0][0] if len(arrived) > 1 else 0.0
+            rate = sum(n for _, n in arrived[1:]) / span if span > 0.2 else 0.0
+            link, battery, loss, name = LinkState.CONNECTING, None, 0.0, role.label
+            if self._session is not None:
+                view = self._session.links[role]
+                link = _LINK.get(view.state, LinkState.CONNECTING)
+                battery = view.battery_pct
+            hub = self._hub
+            if hub is not None:
+                with contextlib.suppress(Exception):
+                    counters = hub.counters(role)
+                    loss, name = counters.loss_pct, counters.address
+            elif self._task is not None and self._task.done():
+                link = LinkState.DISCONNECTED
+            out[role] = SensorStatus(role, link, rate, loss, battery, name)
+        return out
+
+    def close(self) -> None:
+        self.stop_recording()
+        self._stop.set()
+
+    async def aclose(self, timeout_s: float = 5.0) -> None:
+        """Close and wait (up to ``timeout_s``) for the sensors to disconnect."""
+        self.close()
+        task = self._task
+        if task is not None and not task.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(task), timeout_s)
+            except TimeoutError:
+                task.cancel()
+
+    # -- recording -------------------------------------------------------------------------
+    def start_recording(self, path: str | Path | None) -> Path:
+        from winkmon.recording import RecordingWriter, output_path
+
+        if self._writer is not None:
+            return self._record_path or Path()
+        hub, session = self._hub, self._session
+        if hub is None or session is None:
+            raise WinkmonError("the sensors are not connected yet: nothing to record")
+        if path is None:
+            from platformdirs import user_data_dir
+
+            folder = Path(user_data_dir("winkmon")) / "recordings"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / time.strftime("session-%Y%m%d-%H%M%S")
+        target = output_path(Path(path))
+        writer = RecordingWriter(
+            target,
+            session_start_ns=hub.session_start_ns,
+            simulated=self.kind is SourceKind.DEMO,
+            notes=f"{self.title}, {self.athlete_name}",
+        )
+        for role in ROLES:
+            link = hub.links.get(role)
+            writer.add_sensor(
+                role,
+                session.pipeline.rates_hz[role],
+                info=getattr(link, "info", None),
+                start=hub.config.start,
+                address=getattr(link, "address", None),
+            )
+        session.recorder = writer
+        self._writer, self._record_path = writer, target
+        return target
+
+    def stop_recording(self) -> Path | None:
+        writer, self._writer = self._writer, None
+        if writer is None:
+            return None
+        if self._session is not None:
+            self._session.recorder = None
+        writer.close()
+        return self._record_path
