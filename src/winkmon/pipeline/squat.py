@@ -52,6 +52,10 @@ QUIET_S = 0.30
 LEAK_TAU_S = 2.0  #: height leaks back to standing between reps
 V_LEAK_TAU_S = 1.0  #: so does vertical velocity (walking never builds up drift)
 MAX_REP_S = 15.0
+ALTERNATION_M_S2 = 0.4  #: vertical acceleration sign changes counted beyond this, m/s^2
+MAX_ALTERNATIONS = 8  #: more within one movement is walking, not a squat
+#: A rep whose drift-corrected depth ends below this fraction of ``min_depth_cm`` is dropped.
+REFINED_DEPTH_MARGIN = 0.75
 SETTLED_S = 0.8  #: quiet this long while coming up: the rep is over
 MAX_DEPTH_M = 1.0  #: deeper than any squat: the integration ran away
 MAX_SPEED_M_S = 2.5  #: faster than any squat
@@ -234,6 +238,15 @@ class SquatTracker:
         rep.acc.append(a)
         if not have_acc:
             rep.missing_acc += 1
+        # Walking (a re-rack, steps) rocks the pelvis up and down twice a step; a squat changes
+        # the sign of its vertical acceleration only a few times.
+        if a > ALTERNATION_M_S2 and rep.acc_sign <= 0:
+            rep.acc_sign, rep.alternations = 1, rep.alternations + 1
+        elif a < -ALTERNATION_M_S2 and rep.acc_sign >= 0:
+            rep.acc_sign, rep.alternations = -1, rep.alternations + 1
+        if rep.alternations > MAX_ALTERNATIONS:
+            self._finish(rep, t, complete=False, events=events)
+            return
         depth = rep.z0 - self._z
         v = self._v
         phase = self._phase
@@ -323,6 +336,8 @@ class SquatTracker:
         if not math.isfinite(depth_cm):
             depth_cm = rep.max_depth * 100
         th = self.th
+        if depth_cm < th.min_depth_cm * REFINED_DEPTH_MARGIN:
+            return  # measured over the whole movement, it was too shallow for a squat
         s = rep.sustained_max
         if rep.missing_angle > 0.5 * rep.samples or math.isinf(s):
             verdict = Verdict.UNKNOWN
@@ -363,8 +378,10 @@ class SquatTracker:
 class _RepState:
     __slots__ = (
         "acc",
+        "acc_sign",
         "alerted_flexion",
         "alerted_loss",
+        "alternations",
         "bottom_s",
         "confirmed",
         "max_depth",
@@ -402,6 +419,8 @@ class _RepState:
         self.peak_phase = int(Phase.DESCENT)
         self.sustained_max = -math.inf
         self.phase_start = start_s
+        self.acc_sign = 0
+        self.alternations = 0
         self.v0 = 0.0  #: vertical velocity when the rep began (0: it began at rest)
         self.onset_s: float | None = None
         self.onset_depth: float | None = None
