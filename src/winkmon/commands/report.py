@@ -124,6 +124,9 @@ def report_document(
     for r in result.reps:
         counts[r.verdict.value] = counts.get(r.verdict.value, 0) + 1
     th = profile.model().thresholds
+    from winkmon.pipeline.insights import session_insights, wink_free_depth_cm
+
+    free = wink_free_depth_cm(result.reps)
     return {
         "report_version": REPORT_VERSION,
         "app_version": __version__,
@@ -135,7 +138,12 @@ def report_document(
             {"sensor": g.role.label, "start_s": round(g.start_s, 3), "end_s": round(g.end_s, 3)}
             for g in result.gaps
         ],
-        "summary": {"reps": len(reps), **counts},
+        "summary": {
+            "reps": len(reps),
+            **counts,
+            "wink_free_depth_cm": None if free is None else round(free, 1),
+        },
+        "sets": [s.as_dict() for s in session_insights(result.reps)],
         "calibration": {
             "athlete": profile.name,
             "created_utc": profile.created_utc,
@@ -216,6 +224,12 @@ def print_table(doc: dict[str, Any]) -> None:
     summ = doc["summary"]
     parts = [f"{summ.get(k, 0)} {VERDICT_STYLE[k][0]}" for k in ("ok", "extension_lost", "flexion")]
     console.print("summary: " + ", ".join(parts) + f"; {len(doc['alerts'])} alerts")
+    if summ.get("wink_free_depth_cm") is not None:
+        console.print(f"deepest rep without a wink: {summ['wink_free_depth_cm']:.0f} cm")
+    for s in doc["sets"]:
+        console.print(f"[bold]set {s['set']}[/] (reps {s['reps'][0]}-{s['reps'][-1]}):")
+        for note in s["notes"]:
+            console.print(f"  - {note}")
     for role, s in doc["sensors"].items():
         if s["loss_pct"] > 0 or s["frames_bad"]:
             console.print(
