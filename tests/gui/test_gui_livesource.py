@@ -46,3 +46,27 @@ def test_demo_hub_source_streams_angles_and_records(tmp_path: Path) -> None:
         assert set(rec.sensors) == {Role.SACRUM, Role.LUMBAR}
         assert rec.frame_count(Role.SACRUM) > 10 and rec.frame_count(Role.LUMBAR) > 10
         assert rec.meta.simulated
+
+
+def test_hub_calibration_feed_collects_the_live_batches() -> None:
+    from types import SimpleNamespace
+
+    from winkmon.gui.calibfeed import HubCalibrationFeed
+    from winkmon.samples import SampleBatch
+
+    source = SimpleNamespace(batch_listeners=[])
+    feed = HubCalibrationFeed(source)
+
+    def batch(role: Role, start: int) -> SampleBatch:
+        idx = np.arange(start, start + 4)
+        return SampleBatch(role, idx, idx * 5000, idx / 200.0, np.zeros((4, 3)), np.zeros((4, 3)))
+
+    feed.start(0.0)
+    for listener in source.batch_listeners:
+        listener(batch(Role.SACRUM, 0))
+        listener(batch(Role.SACRUM, 4))
+        listener(batch(Role.LUMBAR, 0))
+    got = feed.samples()
+    assert len(got[Role.SACRUM]) == 8 and len(got[Role.LUMBAR]) == 4
+    feed.close()
+    assert source.batch_listeners == []

@@ -199,7 +199,7 @@ def print_table(doc: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(highlight=False)
     th = doc["calibration"]["thresholds"]
     table = Table(
         title=f"{doc['athlete']}: {len(doc['reps'])} reps  (flexion > +{th['flexion_deg']:g} deg, "

@@ -76,3 +76,34 @@ class SimCalibrationFeed:
 
     def close(self) -> None:
         pass
+
+
+class HubCalibrationFeed:
+    """The athlete's real sensors: the samples a live
+    :class:`~winkmon.gui.livesource.HubSource` receives while the wizard runs."""
+
+    still_s = 4.0
+    bends_s = 12.0
+
+    def __init__(self, source: object) -> None:
+        self.source = source
+        self._batches: dict[Role, list[SampleBatch]] = {r: [] for r in ROLES}
+
+    def _take(self, batch: SampleBatch) -> None:
+        self._batches[batch.role].append(batch)
+
+    def start(self, now_s: float) -> None:
+        for b in self._batches.values():
+            b.clear()
+        self.source.batch_listeners.append(self._take)  # type: ignore[attr-defined]
+
+    def poll(self, now_s: float) -> None:
+        return None  # samples arrive through the listener
+
+    def samples(self) -> dict[Role, SampleBatch]:
+        return {r: SampleBatch.concat(b) for r, b in self._batches.items() if b}
+
+    def close(self) -> None:
+        listeners = self.source.batch_listeners  # type: ignore[attr-defined]
+        if self._take in listeners:
+            listeners.remove(self._take)

@@ -104,6 +104,8 @@ class HubSource:
         self._writer: Any = None
         self._record_path: Path | None = None
         self._arrived: dict[Role, list[tuple[float, int]]] = {r: [] for r in ROLES}
+        #: Called with every decoded sample batch (the calibration wizard listens here).
+        self.batch_listeners: list[Callable[[Any], None]] = []
 
     # -- ResultSource ----------------------------------------------------------------------
     def start(self, now_s: float) -> None:
@@ -134,6 +136,8 @@ class HubSource:
 
         if isinstance(event, Notification) and event.batch is not None:
             self._arrived[event.role].append((time.monotonic(), len(event.batch)))
+            for listener in list(self.batch_listeners):
+                listener(event.batch)
 
     def pull(self, now_s: float) -> StepResult:
         if not self._pending:

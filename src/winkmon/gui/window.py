@@ -46,7 +46,7 @@ SENSOR_REFRESH_S = 0.5
 TRACE_S = 10.0
 #: The trace scrolls at 30 fps (every other frame): smooth from 3 m, half the drawing cost.
 #: The big number, the alerts and the flash run at the full frame rate.
-TRACE_EVERY_S = 1 / 31
+TRACE_EVERY_S = 1 / 21
 
 Clock = Callable[[], float]
 
@@ -330,9 +330,15 @@ class DashboardWindow(QMainWindow):
 
     # -- calibration -----------------------------------------------------------------------
     def open_calibration(self) -> None:
+        from winkmon.gui.calibfeed import HubCalibrationFeed
+        from winkmon.gui.controller import SourceKind
         from winkmon.gui.wizard import CalibrationWizard
 
-        wizard = CalibrationWizard(self.controller, self.factory, parent=self)
+        source = self.controller.source
+        feed = None
+        if getattr(source, "kind", None) is SourceKind.LIVE and hasattr(source, "batch_listeners"):
+            feed = HubCalibrationFeed(source)  # the athlete's own sensors
+        wizard = CalibrationWizard(self.controller, self.factory, parent=self, feed=feed)
         wizard.exec()
 
     def closeEvent(self, event: QCloseEvent) -> None:
