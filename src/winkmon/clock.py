@@ -119,8 +119,11 @@ class EnvelopeClock:
         frame_offset = np.empty(len(dev_us))
         frame_drift = np.empty(len(dev_us))
         frame_ref = np.empty(len(dev_us))
-        starts = np.flatnonzero(np.r_[True, win[1:] != win[:-1]])
-        ends = np.r_[starts[1:], len(win)]
+        if len(win) == 1:
+            starts, ends = np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64)
+        else:
+            starts = np.flatnonzero(np.concatenate(([True], win[1:] != win[:-1])))
+            ends = np.concatenate((starts[1:], [len(win)]))
         for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
             w = int(win[a])
             if w != self._window:
