@@ -78,6 +78,7 @@ def run_dashboard(
     source: ResultSource | None = None,
     replay: Path | None = None,
     seconds: float | None = None,
+    live: bool = False,
 ) -> int:
     """Open the window (on ``source``, a recording, or the demo) and run until it closes.
 
@@ -91,8 +92,13 @@ def run_dashboard(
     async def main() -> None:
         nonlocal source
         loop = asyncio.get_running_loop()
-        if source is None:  # made here, on the running loop: the demo's sensors need it
-            source = factory.replay(replay) if replay is not None else factory.demo()
+        if source is None:  # made here, on the running loop: live sensors need it
+            if live:
+                source = factory.live()
+            elif replay is not None:
+                source = factory.replay(replay)
+            else:
+                source = factory.demo()
         done: asyncio.Future[None] = loop.create_future()
 
         def finish() -> None:

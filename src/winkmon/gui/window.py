@@ -340,6 +340,8 @@ class DashboardWindow(QMainWindow):
             feed = HubCalibrationFeed(source)  # the athlete's own sensors
         wizard = CalibrationWizard(self.controller, self.factory, parent=self, feed=feed)
         wizard.exec()
+        if wizard.saved_path is not None and self.factory is not None:
+            self.factory.athlete = wizard.athlete_name  # "Athlete's sensors" now uses them
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.timer.stop()

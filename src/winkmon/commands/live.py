@@ -1,0 +1,32 @@
+"""``winkmon live``: the dashboard on the athlete's own sensors."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "live",
+        help="the live dashboard on the athlete's own sensors",
+        description="Connect the athlete's sacrum and lumbar sensors (addresses from their "
+        "profile, else found by the role they advertise) and open the dashboard: the angle, "
+        "reps, alerts and sounds during the set. Record with the Record button (Ctrl+R).",
+    )
+    p.add_argument("--athlete", required=True, metavar="NAME", help="whose profile to use")
+    p.add_argument("--profiles", metavar="DIR", help="athlete profile directory")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from winkmon.gui.sources import SourceFactory
+    from winkmon.profiles import ProfileStore, resolve_profiles_dir
+
+    profiles = Path(args.profiles) if args.profiles else None
+    ProfileStore(resolve_profiles_dir(profiles)).load(args.athlete)  # a clear error up front
+    factory = SourceFactory(profiles_dir=profiles, athlete=args.athlete)
+    from winkmon.gui.app import run_dashboard
+
+    return run_dashboard(factory, live=True)
