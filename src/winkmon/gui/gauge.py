@@ -41,6 +41,8 @@ class AngleGauge(QWidget):
         loss_line_deg: float | None,
         set_angle_deg: float | None,
     ) -> None:
+        # A quarter of a degree is under 3 px of bar: finer changes are not worth a repaint.
+        angle_deg = round(angle_deg * 4.0) / 4.0 if math.isfinite(angle_deg) else angle_deg
         state = (angle_deg, zone, thresholds, loss_line_deg, set_angle_deg)
         old = (self.angle_deg, self.zone, self.thresholds, self.loss_line_deg, self.set_angle_deg)
         if state == old or (
