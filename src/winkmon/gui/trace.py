@@ -98,6 +98,10 @@ class TraceView(pg.GraphicsLayoutWidget):
             fillLevel=0.0,
             brush=pg.mkBrush(theme.colour(theme.BLUE, 40)),
         )
+        # At most about one point per pixel column (peak-preserving): a 10 s trace at 100 Hz
+        # has more points than the plot has pixels, and drawing them costs CPU for nothing.
+        for curve in (*self._curves.values(), self._depth_curve):
+            curve.setDownsampling(auto=True, method="peak")
         self._alert_lines: list[pg.InfiniteLine] = []
         self._thresholds: Thresholds | None = None
 
