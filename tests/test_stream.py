@@ -171,3 +171,52 @@ def test_valid_mask_agrees_with_decoder(payloads: list[bytes]) -> None:
         except ValueError:
             accepted = False
         assert bool(ok) == accepted, p.hex()
+
+
+def _run_frames(first_index: int, count: int, t0_us: int, seq0: int):
+    rng = np.random.default_rng(first_index + count)
+    out = []
+    for i in range(count):
+        raw, fl = encode_samples(rng.normal(0, 5, (4, 3)), rng.normal(0, 1, (4, 3)), 2, 3)
+        frame = DataFrame(
+            FrameType.DATA,
+            Role.SACRUM,
+            (seq0 + i) % 65536,
+            first_index + 4 * i,
+            (t0_us + 20_000 * i) % 2**32,
+            2,
+            3,
+            fl,
+            raw,
+        )
+        out.append((t0_us * 1000 + 20_000_000 * i + 5_000_000, bytes(frame)))
+    return out
+
+
+@pytest.mark.parametrize("one_by_one", [False, True])
+def test_a_restarted_sensor_is_a_new_run_not_duplicates(one_by_one: bool) -> None:
+    """A reconnect sends START again: indices (and seq) begin anew, the device clock runs on."""
+    before = _run_frames(100_000, 200, 1_000_000, 500)
+    after = _run_frames(0, 200, 1_000_000 + 200 * 20_000 + 3_000_000, 0)
+    frames = before + after
+    whole, stats = _run([frames], one_by_one=one_by_one)
+    merged = _cat(whole)
+    assert stats.restarts == 1
+    assert stats.samples_received == 1600 and stats.duplicates == 0
+    assert merged["index"][799] == 100_000 + 799 and merged["index"][800] == 0
+    assert np.all(np.diff(merged["t_s"]) > 0)
+    chunked, stats_c = _run([frames[i : i + 37] for i in range(0, len(frames), 37)])
+    np.testing.assert_array_equal(_cat(chunked)["t_s"], merged["t_s"])
+    assert stats_c == stats
+
+
+def test_session_times_never_repeat_even_when_the_clock_steps_back() -> None:
+    from winkmon.stream import MIN_STEP_S, _strictly_increasing
+
+    t = np.array([1.0, 1.005, 1.004, 1.004, 1.02])
+    out, _ = _strictly_increasing(t, 0, -np.inf)
+    assert np.all(np.diff(out) >= MIN_STEP_S * 0.999)
+    assert out[0] == 1.0 and out[1] == 1.005 and out[4] == 1.02  # untouched where possible
+    a, fa = _strictly_increasing(t[:2], 0, -np.inf)
+    b, _ = _strictly_increasing(t[2:], 2, fa)
+    np.testing.assert_array_equal(np.concatenate([a, b]), out)  # chunking does not matter

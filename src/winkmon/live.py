@@ -24,8 +24,6 @@ from winkmon.recording import RecordingWriter
 
 log = logging.getLogger(__name__)
 
-HubEvent = object
-
 
 @dataclass(slots=True)
 class LinkView:
@@ -39,7 +37,8 @@ class LinkView:
 
 @dataclass(slots=True)
 class LiveSession:
-    """Feeds a hub's notifications to a pipeline (see module doc).
+    """Feeds a hub's decoded sample batches to a pipeline (see module doc); the hub's streams
+    decode, count loss and map the clocks, so the pipeline's own streams stay unused.
 
     ``on_step`` is called on the event loop's thread for every pipeline result with new output;
     ``on_hub_event`` for every hub event (notifications, link and status changes) after it

@@ -12,8 +12,10 @@ thousands at once from a recording — and
 - maps device time onto the session time base through a :class:`~winkmon.clock.ClockModel`.
 
 It is a plain object with no I/O. Headers are parsed and checked with numpy and the samples of
-all frames are decoded in one go; only the unwrapping is a (cheap) loop over frames. Feeding
-notifications one by one or all at once gives identical batches (tested).
+all frames are decoded in one go (only chunks with compact frames are unwrapped frame by
+frame); a single full frame, the live case, takes a scalar shortcut. A sensor started again (a
+reconnect: its indices begin anew) is recognised and continued. Feeding notifications one by
+one or all at once gives identical batches (tested).
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ class StreamStats:
     duplicates: int = 0
     fifo_overflows: int = 0
     role_mismatches: int = 0
+    restarts: int = 0  #: the sensor was started again (indices began anew), e.g. a reconnect
     last_error: str = ""
 
     @property
@@ -154,6 +157,24 @@ def _parse_full(payload: bytes) -> tuple[int, ...] | None:
     return head if ok else None
 
 
+MIN_STEP_S = 1e-5  #: session times of consecutive samples differ by at least this
+
+
+def _strictly_increasing(
+    t_s: npt.NDArray[np.float64], first: int, floor: float
+) -> tuple[npt.NDArray[np.float64], float]:
+    """``t_s`` made strictly increasing, at least ``MIN_STEP_S`` apart (a clock refit may step
+    back by a few ms; exported times must never repeat); untouched where already so.
+
+    ``first`` numbers the first sample among all the stream has delivered, and ``floor`` is
+    the previous call's result: numbering globally keeps the outcome independent of chunking.
+    """
+    k = MIN_STEP_S * np.arange(first, first + len(t_s))
+    shifted = t_s - k
+    u = np.maximum.accumulate(np.maximum(shifted, floor))
+    return np.where(u > shifted, u + k, t_s), float(u[-1])
+
+
 def valid_mask(payloads: Sequence[bytes]) -> npt.NDArray[np.bool_]:
     """Which payloads :meth:`DataFrame.from_bytes` accepts, computed for all at once."""
     return _parse(payloads)[1]
@@ -211,7 +232,10 @@ class SensorStream:
         self._prev_t_us: int | None = None
         self._next_index: int | None = None  # index of the next new sample
         self._anchor: tuple[int, int, int, int] | None = None  # index, t_us, acc code, gyr code
-        self._last_t_s = -np.inf
+        self._floor = -np.inf  # session time minus MIN_STEP_S x sample number, running max
+        self._n_out = 0  # samples delivered so far
+        #: Indices this far behind the delivered ones mean the sensor restarted (5 s of samples).
+        self._restart_gap = int(5 * self.rate_hz)
 
     # ------------------------------------------------------------------ feeding
     def feed(self, t_host_ns: int, payload: bytes) -> SampleBatch | None:
@@ -253,16 +277,44 @@ class SensorStream:
                 return None
             payloads = [payloads[i] for i in keep.tolist()]
             host_ns, heads = host_ns[keep], heads[keep]
+        full = heads["type"] == _T_DATA  # compact headers have no flags byte
+        restart = self._find_restart(heads, full)
+        if restart is not None:
+            # The sensor was started again (a reconnect): its sample indices began anew.
+            before = self.feed_many(host_ns[:restart], payloads[:restart]) if restart else None
+            self._restart()
+            after = self.feed_many(host_ns[restart:], payloads[restart:])
+            parts = [b for b in (before, after) if b is not None]
+            return SampleBatch.concat(parts) if parts else None
         self.stats.frames_ok += len(payloads)
         roles = heads["role"]
         self.stats.role_mismatches += int(
             np.count_nonzero((roles != int(self.role)) & (roles != 0))
         )
-        full = heads["type"] == _T_DATA  # compact headers have no flags byte
         self.stats.fifo_overflows += int(np.count_nonzero(full & (heads["flags"] & _F_FIFO > 0)))
         return self._samples(heads, full, host_ns, payloads)
 
     # ------------------------------------------------------------------ internals
+    def _find_restart(self, heads: npt.NDArray[np.void], full: npt.NDArray[np.bool_]) -> int | None:
+        """The first frame whose index lies far behind the samples already delivered: the
+        sensor restarted (indices start again at START). Chunks with compact frames are not
+        checked (their index is only 16 bits)."""
+        if not full.all() or (self._next_index is None and len(heads) < 2):
+            return None
+        first = _unwrap_run(heads["index"].astype(np.int64), self._prev_index, 32)
+        ends = first + heads["n"].astype(np.int64)
+        start = self._next_index if self._next_index is not None else int(first[0])
+        reached = np.maximum.accumulate(np.concatenate(([start], ends)))[:-1]
+        back = np.flatnonzero(first < reached - self._restart_gap)
+        return int(back[0]) if len(back) else None
+
+    def _restart(self) -> None:
+        """Forget the numbering of the previous run; keep the clock and the session time."""
+        self.stats.restarts += 1
+        self._seq = self._seq_max = None
+        self._prev_index = self._next_index = None
+        self._anchor = None
+
     def _samples(
         self,
         heads: npt.NDArray[np.void],
@@ -362,8 +414,8 @@ class SensorStream:
         self.stats.samples_received += len(index)
         self._next_index = int(index[-1]) + 1
         # Clock refits may step back by a few ms: keep session time monotone.
-        t_s = np.maximum.accumulate(np.maximum(t_s, self._last_t_s))
-        self._last_t_s = float(t_s[-1])
+        t_s, self._floor = _strictly_increasing(t_s, self._n_out, self._floor)
+        self._n_out += len(t_s)
         return SampleBatch(
             role=self.role,
             index=index,
@@ -424,13 +476,16 @@ class SensorStream:
             st.role_mismatches += 1
         if flags & _F_FIFO:
             st.fifo_overflows += 1
+        first = _unwrap(idx_w, self._prev_index, 32)
+        if self._next_index is not None and first < self._next_index - self._restart_gap:
+            self._restart()  # as in :meth:`_find_restart`
+            first = idx_w
         seq = _unwrap(seq_w, self._seq, 16)
         top = self._seq_max if self._seq_max is not None else seq - 1
         if seq > top + 1:
             st.notifications_lost += seq - top - 1
         self._seq, self._seq_max = seq, max(top, seq)
         acc_c, gyr_c = ranges & 0x0F, ranges >> 4
-        first = _unwrap(idx_w, self._prev_index, 32)
         t_first = _unwrap(t_w, self._prev_t_us, 32)
         self._anchor = (first, t_first, acc_c, gyr_c)
         self._prev_index, self._prev_t_us = first, t_first
@@ -461,8 +516,8 @@ class SensorStream:
         st.samples_lost += gap
         st.samples_received += n - skip
         self._next_index = first + n
-        t_s = np.maximum.accumulate(np.maximum(t_s[skip:], self._last_t_s))
-        self._last_t_s = float(t_s[-1])
+        t_s, self._floor = _strictly_increasing(t_s[skip:], self._n_out, self._floor)
+        self._n_out += len(t_s)
         return SampleBatch(
             role=self.role,
             index=index[skip:],

@@ -8,6 +8,7 @@ calibration windows) is stored in its ``source`` entry for comparison.
 from __future__ import annotations
 
 import argparse
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +44,14 @@ def run(args: argparse.Namespace) -> int:
 
     import numpy as np
 
+    from winkmon.errors import WinkmonError
+    from winkmon.recording import output_path
     from winkmon.sim import SimConfig, default_demo_script, random_script
 
+    if args.rate is not None and not 10 <= args.rate <= 1000:
+        raise WinkmonError(f"--rate must be 10..1000 Hz, not {args.rate}")
+    if args.minutes is not None and not 0 < args.minutes <= 600:
+        raise WinkmonError(f"--minutes must be more than 0 and at most 600, not {args.minutes}")
     if args.random:
         config = SimConfig.random(args.seed)
         script = random_script(
@@ -54,11 +61,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         config = SimConfig(seed=args.seed)
         script = default_demo_script()
-    if args.rate:
+    if args.rate is not None:
         config = dataclasses.replace(config, sacrum_rate_hz=args.rate, lumbar_rate_hz=args.rate)
-    info = write_simulated_recording(Path(args.output), config, script, overwrite=args.overwrite)
+    target = output_path(Path(args.output))
+    info = write_simulated_recording(target, config, script, overwrite=args.overwrite)
     print(
-        f"wrote {args.output}: {info['duration_s']:.0f} s, {info['reps']} reps "
+        f"wrote {target}: {info['duration_s']:.0f} s, {info['reps']} reps "
         f"(simulated; calibration block at {info['static_s']} / {info['functional_s']} s)"
     )
     return 0
@@ -86,13 +94,12 @@ def write_simulated_recording(
                 stream.start_params[role].rate_hz,
                 stream.infos[role],
                 stream.start_params[role],
-                address=f"virtual-{role.label}",
+                address=None,  # no Bluetooth address: a profile must not inherit a fake one
             )
         for chunk in stream.chunks(10.0):
-            for role in (Role.SACRUM, Role.LUMBAR):
-                rows = [(f.t_host_ns, f.payload) for f in chunk if f.role == role]
-                if rows:
-                    w.write_frames(role, rows)
+            # In arrival order, as a live recording stores them: runs of one sensor at a time.
+            for role, run in itertools.groupby(chunk, key=lambda f: f.role):
+                w.write_frames(role, [(f.t_host_ns, f.payload) for f in run])
         truth = stream.truth(rate_hz=50)
         summary: dict[str, Any] = {
             "duration_s": float(stream.duration_s),

@@ -4,9 +4,12 @@ Each sensor has its own rate, clock and losses. :class:`GridAligner` buffers eac
 output and interpolates both onto the grid ``t = k / out_rate_hz`` (session seconds). A grid
 point is emitted once both sensors have data past it; a sensor that falls more than
 ``max_wait_s`` behind the other (it dropped out) no longer holds the output back: its grid
-points are emitted as NaN. A grid point's value never depends on how the input was chunked,
-only on the data: a sensor contributes NaN exactly where it has no valid samples within
-``gap_periods`` sample periods on both sides.
+points are emitted as NaN. Fed in arrival order (as sensors deliver and recordings store
+them), a grid point's value does not depend on how the input was chunked, only on the data:
+a sensor contributes NaN exactly where it has no valid samples within ``gap_periods`` sample
+periods on both sides. (Data that arrives more than ``max_wait_s`` after the other sensor's
+data for the same time comes too late and is left out; live, that only happens after a
+dropout, when there is no such data.)
 """
 
 from __future__ import annotations

@@ -71,15 +71,15 @@ class SensorChain:
             ([self._last[0] if self._last is not None else idx[0] - 1], idx[:-1])
         )
         jumps = idx - prev_idx - 1
-        cut = np.flatnonzero(jumps > 0)
+        cut = np.flatnonzero(jumps != 0)  # forward: samples lost; backward: sensor restarted
         bounds = [0, *cut.tolist(), len(idx)]
         outs: list[ChainOutput] = []
         for a, b in itertools.pairwise(bounds):
             if a == b:
                 continue
             gap = int(jumps[a])
-            if gap > 0 and self._last is not None:
-                if gap <= self.max_fill:
+            if gap != 0 and self._last is not None:
+                if 0 < gap <= self.max_fill:
                     outs.append(self._bridge(gap, t[a], acc[a], gyr[a]))
                 else:
                     self.filter = make_filter(self.method, self.rate_hz)

@@ -2,7 +2,7 @@
 
 Depth is the vertical travel of the pelvis, from the sacrum sensor's vertical acceleration:
 
-- *Quiet* moments (small vertical acceleration and angular rate for 0.15 s) reset the vertical
+- *Quiet* moments (small vertical acceleration and angular rate for 0.3 s) reset the vertical
   velocity to zero; standing quietly also tracks the accelerometer's vertical bias.
 - Between reps the integrated velocity and height leak back to zero (time constants 1 s and
   2 s), so walking and swaying never build up a false depth.
@@ -256,8 +256,6 @@ class SquatTracker:
             # Stopped going down before getting anywhere: a step, a sway, a bounce.
             self._finish(rep, t, complete=False, events=events)
             return
-        if phase != self._phase:
-            rep.phase_start = t
         if phase == Phase.DESCENT and v > -V_SLOW_M_S and depth > 0.05:
             phase = Phase.BOTTOM
             rep.phase_start = t
