@@ -7,10 +7,11 @@ fast as the machine goes) and exits; ``--headless`` runs the demo without a wind
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
+
+from winkmon.commands._display import display_available, offscreen_if_headless
 
 
 def register(subparsers: Any) -> None:
@@ -35,21 +36,12 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _display_available() -> bool:
-    """Whether a window can be shown: always on Windows and macOS; on Linux and other Unix
-    systems only with an X or Wayland display (or a Qt platform chosen explicitly)."""
-    if sys.platform in ("win32", "darwin"):
-        return True
-    env = os.environ
-    return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM"))
-
-
 def run(args: argparse.Namespace) -> int:
     from winkmon.errors import WinkmonError
 
     if args.seconds is not None and args.seconds <= 0:
         raise WinkmonError("--seconds must be positive")
-    if not args.headless and not args.screenshot and not _display_available():
+    if not args.headless and not args.screenshot and not display_available():
         print(
             "winkmon demo: no display found (no DISPLAY or WAYLAND_DISPLAY): running the demo "
             "on the terminal instead; use --screenshot FILE to render the window",
@@ -66,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
     factory = SourceFactory(seed=args.seed)
     if args.screenshot:
+        offscreen_if_headless()
         from winkmon.gui.app import screenshot
 
         seconds = 60.0 if args.seconds is None else args.seconds

@@ -21,11 +21,13 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from winkmon.commands._display import require_display
     from winkmon.gui.sources import SourceFactory
     from winkmon.profiles import ProfileStore, resolve_profiles_dir
 
     profiles = Path(args.profiles) if args.profiles else None
     ProfileStore(resolve_profiles_dir(profiles)).load(args.athlete)  # a clear error up front
+    require_display("winkmon live")
     factory = SourceFactory(profiles_dir=profiles, athlete=args.athlete)
     from winkmon.gui.app import run_dashboard
 

@@ -50,10 +50,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _profile_addresses(args: argparse.Namespace) -> tuple[dict[str, Any] | None, dict[Any, str]]:
     """The athlete's profile (as JSON) and the sensor addresses it remembers, if any."""
-    try:
-        from winkmon.profiles import ProfileStore, resolve_profiles_dir
-    except ImportError:  # profiles not available in this build
-        return None, {}
+    from winkmon.profiles import ProfileStore, resolve_profiles_dir
+
     store = ProfileStore(resolve_profiles_dir(args.profiles))
     if not store.exists(args.athlete):
         return None, {}
@@ -75,17 +73,28 @@ def _virtual_source() -> SampleSource:
 async def _record(args: argparse.Namespace) -> int:
     from winkmon.ble.config import HubConfig
     from winkmon.ble.hub import SensorHub
+    from winkmon.errors import RecordingError, WinkmonError
     from winkmon.protocol.constants import Role
     from winkmon.protocol.records import StartParams
     from winkmon.recording import RecordingWriter, output_path
 
+    if not 1 <= args.rate <= 2000:
+        raise WinkmonError(f"--rate must be 1..2000 Hz, not {args.rate}")
+    if not 23 <= args.mtu <= 517:
+        raise WinkmonError(f"--mtu must be 23..517 (the ATT MTU range), not {args.mtu}")
+    if args.seconds is not None and args.seconds <= 0:
+        raise WinkmonError(f"--seconds must be positive, not {args.seconds}")
+    path = output_path(args.output)
+    if path.exists() and not args.overwrite:  # say so before connecting to anything
+        raise RecordingError(f"{path}: already exists (choose another name or --overwrite)")
     profile_json, remembered = _profile_addresses(args)
+    if args.virtual:
+        remembered = {}  # the virtual sensors have their own addresses
     config = HubConfig(
         sacrum=args.sacrum or remembered.get(Role.SACRUM),
         lumbar=args.lumbar or remembered.get(Role.LUMBAR),
         start=StartParams(rate_hz=args.rate),
     )
-    path = output_path(args.output)
     async with contextlib.AsyncExitStack() as stack:
         hub: SensorHub
         if args.virtual:

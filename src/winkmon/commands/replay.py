@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from winkmon.commands._display import offscreen_if_headless, require_display
+
 
 def register(subparsers: Any) -> None:
     p: argparse.ArgumentParser = subparsers.add_parser(
@@ -35,11 +37,13 @@ def run(args: argparse.Namespace) -> int:
     factory = SourceFactory(profiles_dir=profiles, athlete=args.athlete)
     source = factory.replay(Path(args.session))  # analyses first: errors before any window
     if args.screenshot:
+        offscreen_if_headless()
         from winkmon.gui.app import screenshot
 
         path = screenshot(factory, source, args.seconds, Path(args.screenshot))
         print(f"wrote {path}")
         return 0
+    require_display("winkmon replay")
     from winkmon.gui.app import run_dashboard
 
     return run_dashboard(factory, source)

@@ -57,7 +57,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from winkmon.errors import RecordingError
+    from winkmon.errors import RecordingError, WinkmonError
     from winkmon.pipeline.offline import analyze_recording
     from winkmon.pipeline.pipeline import PipelineConfig
     from winkmon.profiles import ProfileStore, resolve_profiles_dir
@@ -66,21 +66,28 @@ def run(args: argparse.Namespace) -> int:
     profile = ProfileStore(resolve_profiles_dir(args.profiles)).load(args.athlete)
     config = PipelineConfig(orientation=args.orientation)
     with Recording.open(args.session, partial_ok=True) as rec:
-        frames = rec.frame_count()
-        if frames == 0:
-            raise RecordingError(f"{rec.path}: the recording holds no sensor data")
+        try:
+            frames = rec.frame_count()
+        except RecordingError:  # damaged: count unknown, read what can be read
+            frames = 0
+        else:
+            if frames == 0:
+                raise RecordingError(f"{rec.path}: the recording holds no sensor data")
         result = _analyze_with_progress(rec, profile, config, frames, analyze_recording)
         damage = rec.damage
         path = rec.path
     doc = report_document(result, profile, str(path), damage)
-    if args.json:
-        text = json.dumps(doc, indent=2, allow_nan=False)
-        if args.json == "-":
-            print(text)
-        else:
-            Path(args.json).write_text(text + "\n", encoding="utf-8")
-    if args.angles_csv:
-        write_angles_csv(Path(args.angles_csv), result)
+    try:
+        if args.json:
+            text = json.dumps(doc, indent=2, allow_nan=False)
+            if args.json == "-":
+                print(text)
+            else:
+                Path(args.json).write_text(text + "\n", encoding="utf-8")
+        if args.angles_csv:
+            write_angles_csv(Path(args.angles_csv), result)
+    except OSError as exc:
+        raise WinkmonError(f"cannot write {exc.filename}: {exc.strerror}") from None
     if not args.no_save:
         _save_events(path, result)
     if not args.json or args.json != "-":

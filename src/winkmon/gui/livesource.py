@@ -89,12 +89,15 @@ class HubSource:
         title: str,
         athlete_name: str,
         thresholds: Thresholds,
+        athlete_doc: dict[str, Any] | None = None,
     ) -> None:
         self.open_hub = open_hub
         self.kind = kind
         self.title = title
         self.athlete_name = athlete_name
         self.thresholds = thresholds
+        #: The athlete's profile as stored in recordings (so a replay finds the calibration).
+        self.athlete_doc = athlete_doc
         self.error: str | None = None  #: why the hub stopped, for the window to show
         self._pending: list[StepResult] = []
         self._task: asyncio.Task[None] | None = None
@@ -215,6 +218,7 @@ class HubSource:
                 start=hub.config.start,
                 address=getattr(link, "address", None),
             )
+        writer.set_athlete(self.athlete_doc or {"name": self.athlete_name})
         session.recorder = writer
         self._writer, self._record_path = writer, target
         return target

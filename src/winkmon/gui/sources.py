@@ -110,6 +110,7 @@ class SourceFactory:
             "athlete's sensors",
             profile.name,
             profile.thresholds,
+            athlete_doc=profile.to_dict(),
         )
 
     def replay(self, path: Path) -> ResultSource:

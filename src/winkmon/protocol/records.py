@@ -172,6 +172,14 @@ class StartParams:
     max_batch: int = 40  #: samples per frame at most (also capped by the MTU)
     flush_ms: int = 20  #: longest a sample waits in the firmware
 
+    def __post_init__(self) -> None:
+        # Only what the wire can carry: whether a sensor accepts the values is its own call
+        # (it answers BAD_PARAM), and decoding stays as lenient as the C codec's.
+        if not 0 <= self.rate_hz <= 0xFFFF or not 0 <= self.flush_ms <= 0xFFFF:
+            raise ValueError("rate_hz and flush_ms are 16-bit fields (0..65535)")
+        if not all(0 <= v <= 0xFF for v in (self.acc_range, self.gyr_range, self.max_batch)):
+            raise ValueError("acc_range, gyr_range and max_batch are 8-bit fields (0..255)")
+
     def __bytes__(self) -> bytes:
         return _START.pack(
             self.rate_hz,
