@@ -18,7 +18,8 @@ from winkmon.sim import Calibrate, SessionScript, SimConfig, Stand, Walk
 def session(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
     path = tmp_path_factory.mktemp("cal") / "cal.winkmon"
     script = SessionScript((Stand(3.0), Calibrate(), Stand(2.0), Walk(3.0)))
-    info = write_simulated_recording(path, SimConfig.random(3), script)
+    addresses = {Role.SACRUM: "D0:5E:AA:00:00:01", Role.LUMBAR: "D0:5E:AA:00:00:02"}
+    info = write_simulated_recording(path, SimConfig.random(3), script, addresses=addresses)
     return path, info
 
 
@@ -32,7 +33,7 @@ def test_calibrate_saves_a_profile(
     assert "found automatically" in out and f"saved: {tmp_path / 'alex.json'}" in out
     prof = ProfileStore(tmp_path).load("Alex")
     assert prof.thresholds.flexion_deg == 3.0 and prof.thresholds.loss_deg == 6.0
-    assert prof.addresses == {Role.SACRUM: "virtual-sacrum", Role.LUMBAR: "virtual-lumbar"}
+    assert prof.addresses == {Role.SACRUM: "D0:5E:AA:00:00:01", Role.LUMBAR: "D0:5E:AA:00:00:02"}
     assert prof.calibration.automatic and prof.calibration.source == str(path)
     from winkmon.sim.imu import make_mounts
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -73,9 +74,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write_simulated_recording(
-    path: Path, config: Any, script: Any, overwrite: bool = False
+    path: Path,
+    config: Any,
+    script: Any,
+    overwrite: bool = False,
+    addresses: Mapping[Any, str] | None = None,
 ) -> dict[str, Any]:
-    """Simulate ``script`` with ``config`` and write it to ``path``; returns a summary."""
+    """Simulate ``script`` with ``config`` and write it to ``path``; returns a summary.
+
+    ``addresses`` (by role) are stored as the sensors' Bluetooth addresses; by default none,
+    so that a profile calibrated from a simulated session does not inherit fake addresses.
+    """
     from winkmon.protocol.constants import Role
     from winkmon.recording import RecordingWriter
     from winkmon.sim import SimStream
@@ -94,7 +103,7 @@ def write_simulated_recording(
                 stream.start_params[role].rate_hz,
                 stream.infos[role],
                 stream.start_params[role],
-                address=None,  # no Bluetooth address: a profile must not inherit a fake one
+                address=(addresses or {}).get(role),
             )
         for chunk in stream.chunks(10.0):
             # In arrival order, as a live recording stores them: runs of one sensor at a time.
