@@ -335,6 +335,6 @@ def import_csv(
         for leftover in [tmp, *(tmp.with_name(tmp.name + s) for s in SIDE_FILES)]:
             with contextlib.suppress(OSError):
                 leftover.unlink(missing_ok=True)
-    for w in warnings:
-        log.warning("%s", w)
+    for w in warnings:  # returned to the caller, who shows them; logged for the record
+        log.info("%s", w)
     return ImportReport(path=dest, sensors=sensors, clock_offset_us=t0_us, warnings=warnings)
