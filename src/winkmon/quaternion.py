@@ -39,42 +39,6 @@ def normalize(q: npt.ArrayLike) -> FloatArray:
     return q / np.linalg.norm(q, axis=-1, keepdims=True)
 
 
-def to_matrix(q: npt.ArrayLike) -> FloatArray:
-    """Rotation matrices (..., 3, 3) of unit quaternions."""
-    w, x, y, z = np.moveaxis(np.asarray(q, dtype=np.float64), -1, 0)
-    return np.stack(
-        [
-            np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)], -1),
-            np.stack([2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)], -1),
-            np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1),
-        ],
-        axis=-2,
-    )
-
-
-def from_matrix(m: npt.ArrayLike) -> FloatArray:
-    """Unit quaternion (w >= 0) of one rotation matrix (3, 3)."""
-    r = np.asarray(m, dtype=np.float64)
-    # Shepperd's method, choosing the numerically largest component.
-    tr = np.trace(r)
-    cands = np.array([tr, r[0, 0], r[1, 1], r[2, 2]])
-    i = int(np.argmax(cands))
-    if i == 0:
-        s = 2.0 * np.sqrt(1.0 + tr)
-        q = [0.25 * s, (r[2, 1] - r[1, 2]) / s, (r[0, 2] - r[2, 0]) / s, (r[1, 0] - r[0, 1]) / s]
-    elif i == 1:
-        s = 2.0 * np.sqrt(1.0 + r[0, 0] - r[1, 1] - r[2, 2])
-        q = [(r[2, 1] - r[1, 2]) / s, 0.25 * s, (r[0, 1] + r[1, 0]) / s, (r[0, 2] + r[2, 0]) / s]
-    elif i == 2:
-        s = 2.0 * np.sqrt(1.0 + r[1, 1] - r[0, 0] - r[2, 2])
-        q = [(r[0, 2] - r[2, 0]) / s, (r[0, 1] + r[1, 0]) / s, 0.25 * s, (r[1, 2] + r[2, 1]) / s]
-    else:
-        s = 2.0 * np.sqrt(1.0 + r[2, 2] - r[0, 0] - r[1, 1])
-        q = [(r[1, 0] - r[0, 1]) / s, (r[0, 2] + r[2, 0]) / s, (r[1, 2] + r[2, 1]) / s, 0.25 * s]
-    out = normalize(np.array(q))
-    return out if out[0] >= 0 else -out
-
-
 def rotate(q: npt.ArrayLike, v: npt.ArrayLike) -> FloatArray:
     """Rotate vectors ``v`` (..., 3) by quaternions ``q`` (..., 4)."""
     q = np.asarray(q, dtype=np.float64)
