@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+from winkmon.pipeline.model import Thresholds
 from winkmon.pipeline.pipeline import Pipeline, PipelineConfig
 from winkmon.profiles import AthleteProfile
 from winkmon.protocol.constants import Role
@@ -45,12 +46,17 @@ def demo_profile(seed: int = 0) -> AthleteProfile:
 
 
 @contextlib.asynccontextmanager
-async def open_demo(seed: int = 0) -> AsyncIterator[tuple[object, Pipeline, AthleteProfile]]:
-    """A connected hub on two virtual sensors, a pipeline and the demo athlete's profile."""
+async def open_demo(
+    seed: int = 0, thresholds: Thresholds | None = None
+) -> AsyncIterator[tuple[object, Pipeline, AthleteProfile]]:
+    """A connected hub on two virtual sensors, a pipeline and the demo athlete's profile
+    (with ``thresholds`` instead of the defaults, if given)."""
     from winkmon.virtual.rig import open_virtual_hub
     from winkmon.virtual.sim_source import SimSource
 
     profile = demo_profile(seed)
+    if thresholds is not None:
+        profile = profile.with_thresholds(thresholds)
     source = SimSource(demo_config(seed), default_demo_script(), loop=True)
     async with open_virtual_hub(source=source) as hub:
         rates = {r: float(hub.config.start.rate_hz) for r in (Role.SACRUM, Role.LUMBAR)}

@@ -48,10 +48,7 @@ def demo_hub(seed: int = 0, thresholds: Thresholds | None = None) -> HubOpener:
     async def opener() -> AsyncIterator[tuple[Any, Pipeline]]:
         from winkmon.demo import open_demo
 
-        async with open_demo(seed) as (hub, pipeline, profile):
-            if thresholds is not None and thresholds != profile.thresholds:
-                model = profile.with_thresholds(thresholds).model()
-                pipeline = Pipeline(model, pipeline.rates_hz, PipelineConfig())
+        async with open_demo(seed, thresholds) as (hub, pipeline, _):
             yield hub, pipeline
 
     return opener
