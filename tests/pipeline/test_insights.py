@@ -50,7 +50,7 @@ def test_late_winks_point_to_fatigue_and_early_ones_to_mobility() -> None:
 
 def test_clean_and_extension_lost_sets_and_wink_free_depth() -> None:
     clean = session_insights([_rep(1, 0, OK), _rep(2, 3, OK)])[0].notes
-    assert clean == ("all 2 reps stayed extended",)
+    assert clean == ("2 reps, depth 40 cm, 2.5 s a rep", "all 2 reps stayed extended")
     lost = " ".join(session_insights([_rep(1, 0, OK), _rep(2, 3, LOST)])[0].notes)
     assert "extension lost" in lost and "butt wink" not in lost
     reps = [_rep(1, 0, OK, depth=38), _rep(2, 3, OK, depth=42), _rep(3, 6, FLEX, depth=50)]
@@ -63,3 +63,16 @@ def test_large_set_up_arch_is_named_only_with_winks() -> None:
     assert any("set-up arch" in n for n in session_insights(arch)[0].notes)
     calm = [_rep(1, 0, OK, set_angle=-20.0)]
     assert not any("arch" in n for n in session_insights(calm)[0].notes)
+
+
+def test_depth_and_tempo_notes_need_no_angle() -> None:
+    """One sensor or no calibration: the notes speak of depth and tempo, never of the back."""
+    una = Verdict.UNAVAILABLE
+    reps = [_rep(i + 1, 3.0 * i, una, depth=50.0 if i < 4 else 40.0) for i in range(10)]
+    notes = session_insights(reps)[0].notes
+    text = " ".join(notes)
+    assert notes[0].startswith("10 reps, depth 40-50 cm")
+    assert "shallower than the first" in text
+    assert "extended" not in text and "wink" not in text
+    steady = [_rep(i + 1, 3.0 * i, una) for i in range(10)]
+    assert session_insights(steady)[0].notes == ("10 reps, depth 40 cm, 2.5 s a rep",)

@@ -32,18 +32,28 @@ def register(subparsers: Any) -> None:
         "report",
         help="per-rep verdicts of a recorded session",
         description="Run the pipeline over a recording with an athlete's profile and report "
-        "every squat rep (depth, set angle, peak flexion, verdict) and every alert. Without "
+        "every squat rep (depth, tempo, set angle, peak flexion, verdict) and every alert. "
+        "Without --athlete (no calibration), or with only one sensor, it reports reps, depth, "
+        "tempo and sets, and says that the lumbopelvic angle is not available. Without "
         "--json, prints a table. The reps and alerts are also stored in the recording.",
     )
     p.add_argument("session", metavar="SESSION", help="the recording (.winkmon)")
-    p.add_argument("--athlete", required=True, metavar="NAME", help="whose profile to use")
+    p.add_argument(
+        "--athlete",
+        metavar="NAME",
+        help="whose profile to use (without it: reps, depth and tempo only)",
+    )
     p.add_argument(
         "--profiles",
         metavar="DIR",
         help="profile directory (default: $WINKMON_PROFILES, else the per-user data directory)",
     )
     p.add_argument("--json", metavar="OUT", help="write the report as JSON ('-' for stdout)")
-    p.add_argument("--angles-csv", metavar="OUT", help="write time_s,lumbopelvic_deg,depth_cm")
+    p.add_argument(
+        "--angles-csv",
+        metavar="OUT",
+        help="write time_s,lumbopelvic_deg,depth_cm,pelvis_tilt_deg",
+    )
     p.add_argument(
         "--orientation",
         default="vqf",
@@ -63,7 +73,11 @@ def run(args: argparse.Namespace) -> int:
     from winkmon.profiles import ProfileStore, resolve_profiles_dir
     from winkmon.recording import Recording
 
-    profile = ProfileStore(resolve_profiles_dir(args.profiles)).load(args.athlete)
+    profile = (
+        ProfileStore(resolve_profiles_dir(args.profiles)).load(args.athlete)
+        if args.athlete
+        else None
+    )
     config = PipelineConfig(orientation=args.orientation)
     with Recording.open(args.session, partial_ok=True) as rec:
         try:
@@ -98,47 +112,91 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _analyze_with_progress(
-    rec: Any, profile: AthleteProfile, config: Any, frames: int, analyze: Any
+    rec: Any, profile: AthleteProfile | None, config: Any, frames: int, analyze: Any
 ) -> SessionResult:
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from winkmon.pipeline.model import AthleteModel
+
+    model = profile.model() if profile is not None else AthleteModel.uncalibrated()
     if frames < 200_000 or not sys.stderr.isatty():
-        return analyze(rec, profile.model(), config)
+        return analyze(rec, model, config)
     with Progress(
         TextColumn("analysing"), BarColumn(), TimeRemainingColumn(), transient=True
     ) as bar:
         task = bar.add_task("frames", total=frames)
-        return analyze(rec, profile.model(), config, progress=lambda n: bar.advance(task, n))
+        return analyze(rec, model, config, progress=lambda n: bar.advance(task, n))
 
 
 def _num(x: float | None, digits: int) -> float | None:
     return None if x is None or not math.isfinite(x) else round(x, digits)
 
 
+def angle_note(result: SessionResult, profile: AthleteProfile | None) -> str | None:
+    """Why the session has no lumbopelvic angle (None when it has one)."""
+    if result.has_angle:
+        return None
+    from winkmon.protocol.constants import Role
+
+    if profile is None:
+        return (
+            "no athlete profile given: reps, depth and tempo only. Calibrate the athlete "
+            "(winkmon calibrate) and report with --athlete to get the lumbopelvic angle"
+        )
+    if Role.LUMBAR not in result.stats:
+        return (
+            "only the sacrum sensor was recorded: reps, depth, tempo and pelvic tilt only; "
+            "the lumbopelvic angle needs the lumbar (L1) sensor too"
+        )
+    return (
+        f"{profile.name}'s profile does not calibrate both sensors: reps, depth and tempo "
+        "only; calibrate with both sensors on to get the lumbopelvic angle"
+    )
+
+
 def report_document(
-    result: SessionResult, profile: AthleteProfile, session: str, damage: str | None = None
+    result: SessionResult,
+    profile: AthleteProfile | None,
+    session: str,
+    damage: str | None = None,
 ) -> dict[str, Any]:
     """The JSON report (see the module doc)."""
     from winkmon import __version__
+    from winkmon.pipeline.model import Thresholds
 
     reps = []
     for r in result.reps:
         d = r.as_dict()
         d["set_angle_deg"] = _num(r.set_angle_deg, 2)
         d["peak_flexion_deg"] = _num(r.peak_flexion_deg, 2)
+        d["duration_s"] = round(r.end_s - r.start_s, 2)
+        d["descent_s"] = round(r.bottom_s - r.start_s, 2)
+        d["ascent_s"] = round(r.end_s - r.bottom_s, 2)
         reps.append(d)
     counts: dict[str, int] = {}
     for r in result.reps:
         counts[r.verdict.value] = counts.get(r.verdict.value, 0) + 1
-    th = profile.model().thresholds
+    th = profile.model().thresholds if profile is not None else Thresholds()
     from winkmon.pipeline.insights import session_insights, wink_free_depth_cm
 
-    free = wink_free_depth_cm(result.reps)
+    free = wink_free_depth_cm(result.reps) if result.has_angle else None
+    calibration: dict[str, Any] | None = None
+    if profile is not None:
+        calibration = {
+            "athlete": profile.name,
+            "created_utc": profile.created_utc,
+            **profile.calibration.as_dict(),
+            "thresholds": th.as_dict(),
+        }
     return {
         "report_version": REPORT_VERSION,
         "app_version": __version__,
         "session": session,
-        "athlete": profile.name,
+        "athlete": profile.name if profile is not None else None,
+        "lumbopelvic": {
+            "available": result.has_angle,
+            "note": angle_note(result, profile),
+        },
         "reps": reps,
         "alerts": [a.as_dict() for a in result.alerts],
         "gaps": [
@@ -151,12 +209,8 @@ def report_document(
             "wink_free_depth_cm": None if free is None else round(free, 1),
         },
         "sets": [s.as_dict() for s in session_insights(result.reps)],
-        "calibration": {
-            "athlete": profile.name,
-            "created_utc": profile.created_utc,
-            **profile.calibration.as_dict(),
-            "thresholds": th.as_dict(),
-        },
+        "calibration": calibration,
+        "thresholds": th.as_dict(),
         "sensors": {role.label: s.as_dict() for role, s in result.stats.items()},
         "damage": damage,
     }
@@ -166,15 +220,20 @@ def write_angles_csv(path: Path, result: SessionResult) -> None:
     a = result.angles
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["time_s", "lumbopelvic_deg", "depth_cm"])
-        for t, ang, dep in zip(
-            a.t_s.tolist(), a.lumbopelvic_deg.tolist(), a.depth_cm.tolist(), strict=True
+        w.writerow(["time_s", "lumbopelvic_deg", "depth_cm", "pelvis_tilt_deg"])
+        for t, ang, dep, tilt in zip(
+            a.t_s.tolist(),
+            a.lumbopelvic_deg.tolist(),
+            a.depth_cm.tolist(),
+            a.pelvis_deg.tolist(),
+            strict=True,
         ):
             w.writerow(
                 [
                     f"{t:.3f}",
                     "" if math.isnan(ang) else f"{ang:.3f}",
                     "" if math.isnan(dep) else f"{dep:.2f}",
+                    "" if math.isnan(tilt) else f"{tilt:.2f}",
                 ]
             )
 
@@ -199,6 +258,7 @@ VERDICT_STYLE = {
     "extension_lost": ("extension lost", "yellow"),
     "flexion": ("FLEXION", "bold red"),
     "unknown": ("no angle (sensor out)", "dim"),
+    "unavailable": ("depth only", "dim"),
 }
 
 
@@ -207,30 +267,49 @@ def print_table(doc: dict[str, Any]) -> None:
     from rich.table import Table
 
     console = Console(highlight=False)
-    th = doc["calibration"]["thresholds"]
-    table = Table(
-        title=f"{doc['athlete']}: {len(doc['reps'])} reps  (flexion > +{th['flexion_deg']:g} deg, "
-        f"extension lost > {th['loss_deg']:g} deg above the set angle)",
+    th = doc["thresholds"]
+    has_angle = doc["lumbopelvic"]["available"]
+    who = doc["athlete"] or "session"
+    title = (
+        f"{who}: {len(doc['reps'])} reps  (flexion > +{th['flexion_deg']:g} deg, "
+        f"extension lost > {th['loss_deg']:g} deg above the set angle)"
+        if has_angle
+        else f"{who}: {len(doc['reps'])} reps (depth and tempo; no lumbopelvic angle)"
     )
-    for col in ("rep", "start s", "depth cm", "set deg", "peak deg", "rise deg", "verdict"):
+    table = Table(title=title)
+    cols = ["rep", "start s", "depth cm", "down s", "up s"]
+    if has_angle:
+        cols += ["set deg", "peak deg", "rise deg", "verdict"]
+    for col in cols:
         table.add_column(col, justify="right" if col != "verdict" else "left")
     for r in doc["reps"]:
-        label, style = VERDICT_STYLE.get(r["verdict"], (r["verdict"], ""))
-        s, p = r["set_angle_deg"], r["peak_flexion_deg"]
-        rise = "" if s is None or p is None else f"{p - s:+.1f}"
-        table.add_row(
+        row = [
             str(r["number"]),
             f"{r['start_s']:.1f}",
             f"{r['depth_cm']:.0f}",
-            "" if s is None else f"{s:+.1f}",
-            "" if p is None else f"{p:+.1f}",
-            rise,
-            f"[{style}]{label}[/]" if style else label,
-        )
+            f"{r['descent_s']:.1f}",
+            f"{r['ascent_s']:.1f}",
+        ]
+        if has_angle:
+            label, style = VERDICT_STYLE.get(r["verdict"], (r["verdict"], ""))
+            s, p = r["set_angle_deg"], r["peak_flexion_deg"]
+            rise = "" if s is None or p is None else f"{p - s:+.1f}"
+            row += [
+                "" if s is None else f"{s:+.1f}",
+                "" if p is None else f"{p:+.1f}",
+                rise,
+                f"[{style}]{label}[/]" if style else label,
+            ]
+        table.add_row(*row)
     console.print(table)
+    if not has_angle:
+        console.print(f"note: {doc['lumbopelvic']['note']}")
     summ = doc["summary"]
-    parts = [f"{summ.get(k, 0)} {VERDICT_STYLE[k][0]}" for k in ("ok", "extension_lost", "flexion")]
-    console.print("summary: " + ", ".join(parts) + f"; {len(doc['alerts'])} alerts")
+    if has_angle:
+        parts = [
+            f"{summ.get(k, 0)} {VERDICT_STYLE[k][0]}" for k in ("ok", "extension_lost", "flexion")
+        ]
+        console.print("summary: " + ", ".join(parts) + f"; {len(doc['alerts'])} alerts")
     if summ.get("wink_free_depth_cm") is not None:
         console.print(f"deepest rep without a wink: {summ['wink_free_depth_cm']:.0f} cm")
     for s in doc["sets"]:

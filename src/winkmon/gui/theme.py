@@ -35,18 +35,21 @@ VERDICT_COLOUR = {
     Verdict.EXTENSION_LOST: AMBER,
     Verdict.FLEXION: RED,
     Verdict.UNKNOWN: GREY,
+    Verdict.UNAVAILABLE: GREY,
 }
 VERDICT_WORD = {
     Verdict.OK: "Good",
     Verdict.EXTENSION_LOST: "Extension lost",
     Verdict.FLEXION: "Butt wink",
     Verdict.UNKNOWN: "No angle",
+    Verdict.UNAVAILABLE: "Depth only",
 }
 VERDICT_ICON = {
     Verdict.OK: "✔",
     Verdict.EXTENSION_LOST: "▲",
     Verdict.FLEXION: "✖",
     Verdict.UNKNOWN: "?",
+    Verdict.UNAVAILABLE: "–",
 }
 
 STYLESHEET = f"""

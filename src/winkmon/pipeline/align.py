@@ -36,19 +36,22 @@ class GridBlock:
     a_vert_m_s2: FloatArray  #: sacrum sensor
     gyr_norm_rad_s: FloatArray  #: sacrum sensor
     a_vert_lumbar_m_s2: FloatArray
+    #: The earth's up axis in the sacrum sensor's frame (N x 3; NaN where it has no data).
+    up_sacrum: FloatArray
 
     def __len__(self) -> int:
         return int(self.t_s.shape[0])
 
 
 class _Buffer:
-    __slots__ = ("a", "g", "incl", "latest", "t", "tol", "valid")
+    __slots__ = ("a", "g", "incl", "latest", "t", "tol", "up", "valid")
 
     def __init__(self, rate_hz: float, gap_periods: float) -> None:
         self.t = np.empty(0)
         self.incl = np.empty(0)
         self.a = np.empty(0)
         self.g = np.empty(0)
+        self.up = np.empty((0, 3))
         self.valid = np.empty(0, dtype=bool)
         self.tol = gap_periods / rate_hz
         self.latest = -math.inf
@@ -60,16 +63,19 @@ class _Buffer:
         self.incl = np.concatenate((self.incl, out.incl_deg))
         self.a = np.concatenate((self.a, out.a_vert_m_s2))
         self.g = np.concatenate((self.g, out.gyr_norm_rad_s))
+        self.up = np.concatenate((self.up, out.up))
         self.valid = np.concatenate((self.valid, out.valid))
         self.latest = max(self.latest, float(out.t_s[-1]))
 
     def sample(self, tg: FloatArray, with_gyr: bool = True) -> tuple[FloatArray, ...]:
-        """Inclination, vertical acceleration (and angular rate norm) at grid times ``tg``;
-        NaN where the sensor has no valid samples on both sides within the tolerance."""
+        """Inclination, vertical acceleration (and angular rate norm and the up axis's three
+        components) at grid times ``tg``; NaN where the sensor has no valid samples on both
+        sides within the tolerance."""
         n = len(self.t)
         if n < 2:
             nan = np.full(len(tg), np.nan)
-            return (nan, nan.copy(), nan.copy()) if with_gyr else (nan, nan.copy())
+            k = 6 if with_gyr else 2
+            return tuple(nan.copy() for _ in range(k))
         t = self.t
         right = np.searchsorted(t, tg, side="right")
         r = np.minimum(np.maximum(right, 1), n - 1)
@@ -77,14 +83,18 @@ class _Buffer:
         # Bridged samples (valid False) kept the filter in step; they carry no measurement.
         ok = (right >= 1) & (right < n) & (t[r] - t[left] <= self.tol)
         ok &= self.valid[left] & self.valid[r]
-        arrays = (self.incl, self.a, self.g) if with_gyr else (self.incl, self.a)
+        arrays: tuple[FloatArray, ...] = (
+            (self.incl, self.a, self.g, self.up[:, 0], self.up[:, 1], self.up[:, 2])
+            if with_gyr
+            else (self.incl, self.a)
+        )
         return tuple(np.where(ok, np.interp(tg, t, arr), np.nan) for arr in arrays)
 
     def trim(self, t_keep: float) -> None:
         """Drop samples no longer needed to interpolate at or after ``t_keep``."""
         k = int(np.searchsorted(self.t, t_keep, side="right")) - 1
         if k > 0:
-            for name in ("t", "incl", "a", "g", "valid"):
+            for name in ("t", "incl", "a", "g", "up", "valid"):
                 setattr(self, name, getattr(self, name)[k:])
 
 
@@ -100,10 +110,8 @@ class GridAligner:
     ) -> None:
         self.out_rate_hz = float(out_rate_hz)
         self.max_wait_s = float(max_wait_s)
-        self._buf = {
-            Role.SACRUM: _Buffer(rates_hz[Role.SACRUM], gap_periods),
-            Role.LUMBAR: _Buffer(rates_hz[Role.LUMBAR], gap_periods),
-        }
+        #: Only the roles given take part: a session with one sensor never waits for the other.
+        self._buf = {r: _Buffer(rate, gap_periods) for r, rate in rates_hz.items()}
         self._next_k = 0
 
     def push(self, role: Role, out: ChainOutput) -> None:
@@ -111,8 +119,10 @@ class GridAligner:
 
     def pull(self, final: bool = False) -> GridBlock:
         """Grid points that are ready (all remaining ones if ``final``)."""
-        s, lum = self._buf[Role.SACRUM], self._buf[Role.LUMBAR]
-        hi, lo = max(s.latest, lum.latest), min(s.latest, lum.latest)
+        latest = [b.latest for b in self._buf.values()]
+        if not latest:
+            return _empty()
+        hi, lo = max(latest), min(latest)
         if hi == -math.inf:
             return _empty()
         t_ready = hi if final else max(lo, hi - self.max_wait_s)
@@ -121,15 +131,17 @@ class GridAligner:
             return _empty()
         k = np.arange(self._next_k, k_end + 1)
         tg = k / self.out_rate_hz
-        ip, a, g = s.sample(tg)
-        il, al = lum.sample(tg, with_gyr=False)
+        s, lum = self._buf.get(Role.SACRUM), self._buf.get(Role.LUMBAR)
+        nan = np.full(len(tg), np.nan)
+        ip, a, g, ux, uy, uz = s.sample(tg) if s is not None else (nan,) * 6
+        il, al = lum.sample(tg, with_gyr=False) if lum is not None else (nan, nan)
         self._next_k = k_end + 1
         t_keep = self._next_k / self.out_rate_hz
-        s.trim(t_keep)
-        lum.trim(t_keep)
-        return GridBlock(tg, ip, il, a, g, al)
+        for b in self._buf.values():
+            b.trim(t_keep)
+        return GridBlock(tg, ip, il, a, g, al, np.stack([ux, uy, uz], axis=1))
 
 
 def _empty() -> GridBlock:
     e = np.empty(0)
-    return GridBlock(e, e, e, e, e, e)
+    return GridBlock(e, e, e, e, e, e, np.empty((0, 3)))

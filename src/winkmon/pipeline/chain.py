@@ -3,7 +3,8 @@
 A :class:`SensorChain` takes one sensor's :class:`~winkmon.samples.SampleBatch` es and returns,
 for every sample, the sagittal inclination of the sensor's segment (degrees, from its mount),
 the vertical acceleration of the sensor (m/s^2, up positive, gravity removed) and the norm of
-the angular rate. Both quantities come from the *inclination* of the filter's orientation
+the angular rate. A sensor without a mount (not calibrated) gives NaN inclination; its vertical
+acceleration needs no mount. Both quantities come from the *inclination* of the filter's orientation
 only, so the drifting heading of a 6D filter never enters.
 
 Gaps (lost samples) up to ``max_fill_s`` are bridged for the filter with linearly interpolated
@@ -38,6 +39,8 @@ class ChainOutput:
     a_vert_m_s2: FloatArray
     gyr_norm_rad_s: FloatArray
     valid: BoolArray
+    #: The earth's up axis in the sensor frame (N x 3): the sensor's tilt, with no mount.
+    up: FloatArray
 
     def __len__(self) -> int:
         return int(self.t_s.shape[0])
@@ -50,7 +53,7 @@ class SensorChain:
         self,
         role: Role,
         rate_hz: float,
-        mount: Mount,
+        mount: Mount | None,
         method: str = "vqf",
         max_fill_s: float = 0.25,
     ) -> None:
@@ -111,8 +114,8 @@ class SensorChain:
     ) -> ChainOutput:
         q = self.filter.update(gyr, acc)
         up = quat.up_in_sensor(q)
-        incl = self.mount.inclination_deg(up)
+        incl = self.mount.inclination_deg(up) if self.mount is not None else np.full(len(t), np.nan)
         a_vert = np.einsum("ij,ij->i", up, acc) - STANDARD_GRAVITY_M_S2
         return ChainOutput(
-            t, np.where(valid, incl, np.nan), a_vert, np.linalg.norm(gyr, axis=1), valid
+            t, np.where(valid, incl, np.nan), a_vert, np.linalg.norm(gyr, axis=1), valid, up
         )

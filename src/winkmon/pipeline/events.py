@@ -21,6 +21,8 @@ class Verdict(enum.StrEnum):
     EXTENSION_LOST = "extension_lost"  #: performance: extension lost, back still extended
     FLEXION = "flexion"  #: safety: lumbar spine passed neutral into flexion (butt wink)
     UNKNOWN = "unknown"  #: the angle was missing (a sensor out) for most of the rep
+    #: No lumbopelvic angle in this session at all: one sensor only, or not calibrated.
+    UNAVAILABLE = "unavailable"
 
 
 class AlertLevel(enum.StrEnum):
@@ -135,14 +137,32 @@ class AngleBlock:
     depth_cm: FloatArray
     phase: Int8Array
     zone: Int8Array
+    #: Sagittal inclination of the pelvis (sacrum sensor), degrees, forward positive, 0 at
+    #: the calibrated neutral; NaN without a sacrum calibration.
+    pelvis_tilt_deg: FloatArray | None = None
+
+    def __post_init__(self) -> None:
+        if self.pelvis_tilt_deg is None:
+            object.__setattr__(self, "pelvis_tilt_deg", np.full(len(self.t_s), np.nan))
 
     def __len__(self) -> int:
         return int(self.t_s.shape[0])
 
+    @property
+    def pelvis_deg(self) -> FloatArray:
+        """:attr:`pelvis_tilt_deg`, never None."""
+        assert self.pelvis_tilt_deg is not None
+        return self.pelvis_tilt_deg
+
     @staticmethod
     def empty() -> AngleBlock:
         return AngleBlock(
-            np.empty(0), np.empty(0), np.empty(0), np.empty(0, np.int8), np.empty(0, np.int8)
+            np.empty(0),
+            np.empty(0),
+            np.empty(0),
+            np.empty(0, np.int8),
+            np.empty(0, np.int8),
+            np.empty(0),
         )
 
     @staticmethod
@@ -155,6 +175,7 @@ class AngleBlock:
             np.concatenate([b.depth_cm for b in blocks]),
             np.concatenate([b.phase for b in blocks]),
             np.concatenate([b.zone for b in blocks]),
+            np.concatenate([b.pelvis_deg for b in blocks]),
         )
 
 

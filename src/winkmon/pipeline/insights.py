@@ -17,6 +17,8 @@ from winkmon.pipeline.events import Rep, Verdict
 
 #: Reps further apart than this belong to different sets, seconds.
 SET_BREAK_S = 20.0
+#: The last third of a set this much shallower than the first third is worth a note, cm.
+SHALLOWER_CM = 5.0
 #: A set-up angle below this is a large arch, degrees (typical braces are -5 to -15).
 LARGE_ARCH_DEG = -15.0
 
@@ -52,14 +54,43 @@ def _numbers(reps: Sequence[Rep]) -> str:
     return ", ".join(str(r.number) for r in reps)
 
 
+def depth_tempo_notes(reps: Sequence[Rep]) -> list[str]:
+    """Depth and tempo of one set (needs no angle: one sensor or no calibration is enough)."""
+    n = len(reps)
+    depths = sorted(r.depth_cm for r in reps)
+    secs = sorted(r.end_s - r.start_s for r in reps)
+    lo, hi, med = depths[0], depths[-1], depths[n // 2]
+    span = f"{med:.0f} cm" if hi - lo < 4 else f"{lo:.0f}-{hi:.0f} cm (median {med:.0f})"
+    notes = [f"{n} reps, depth {span}, {secs[n // 2]:.1f} s a rep"]
+    if n >= 6:
+        k = n // 3
+        first = sorted(r.depth_cm for r in reps[:k])[k // 2]
+        last = sorted(r.depth_cm for r in reps[-k:])[k // 2]
+        if first - last >= SHALLOWER_CM:
+            notes.append(
+                f"the last reps were {first - last:.0f} cm shallower than the first: fatigue, "
+                "or cutting depth"
+            )
+        t_first = sorted(r.end_s - r.start_s for r in reps[:k])[k // 2]
+        t_last = sorted(r.end_s - r.start_s for r in reps[-k:])[k // 2]
+        if t_last > 1.3 * t_first:
+            notes.append(f"reps slowed from {t_first:.1f} s to {t_last:.1f} s through the set")
+    return notes
+
+
 def set_notes(reps: Sequence[Rep]) -> list[str]:
     """What stands out in one set."""
-    notes: list[str] = []
+    notes: list[str] = depth_tempo_notes(reps) if reps else []
     flex = [r for r in reps if r.verdict is Verdict.FLEXION]
     lost = [r for r in reps if r.verdict is Verdict.EXTENSION_LOST]
+    judged = [r for r in reps if r.verdict in (Verdict.OK, Verdict.EXTENSION_LOST, Verdict.FLEXION)]
     n = len(reps)
-    if not flex and not lost:
-        notes.append(f"all {n} reps stayed extended")
+    if judged and not flex and not lost:
+        notes.append(
+            f"all {n} reps stayed extended"
+            if len(judged) == n
+            else f"{len(judged)} reps with an angle, all stayed extended"
+        )
     if flex:
         notes.append(f"butt wink (lumbar flexion) in {len(flex)} of {n} reps: {_numbers(flex)}")
         first = reps.index(flex[0])

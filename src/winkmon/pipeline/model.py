@@ -85,14 +85,29 @@ class Mount:
 
 @dataclass(frozen=True, slots=True)
 class AthleteModel:
-    """What the pipeline needs of an athlete: mounts per role and thresholds."""
+    """What the pipeline needs of an athlete: mounts per role and thresholds.
+
+    A role without a mount is not calibrated: its sensor still gives reps and depth (the
+    vertical acceleration needs no mount), but no segment inclination. The lumbopelvic angle,
+    and with it every verdict and alert, needs both mounts (:attr:`has_angle`).
+    """
 
     mounts: dict[Role, Mount]
     thresholds: Thresholds = Thresholds()
     name: str = "athlete"
 
     def __post_init__(self) -> None:
-        missing = {Role.SACRUM, Role.LUMBAR} - set(self.mounts)
-        if missing:
-            names = ", ".join(r.label for r in sorted(missing))
-            raise ValueError(f"athlete model lacks a mount for: {names}")
+        unknown = set(self.mounts) - {Role.SACRUM, Role.LUMBAR}
+        if unknown:
+            names = ", ".join(str(r) for r in unknown)
+            raise ValueError(f"athlete model has mounts for unknown roles: {names}")
+
+    @classmethod
+    def uncalibrated(cls, thresholds: Thresholds | None = None) -> AthleteModel:
+        """No calibration at all: reps, depth and tempo only."""
+        return cls({}, thresholds or Thresholds(), name="uncalibrated")
+
+    @property
+    def has_angle(self) -> bool:
+        """Both segments calibrated: the lumbopelvic angle can be computed."""
+        return Role.SACRUM in self.mounts and Role.LUMBAR in self.mounts

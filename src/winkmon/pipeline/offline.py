@@ -25,6 +25,8 @@ class SessionResult:
     angles: AngleBlock
     events: list[Event]
     stats: dict[Role, StreamStats] = field(default_factory=dict)
+    #: The lumbopelvic angle was computed (both sensors, both calibrated).
+    has_angle: bool = True
 
     @property
     def reps(self) -> list[Rep]:
@@ -54,7 +56,12 @@ class _Collector:
 
     def finish(self) -> SessionResult:
         self.take(self.pipeline.finish())
-        return SessionResult(AngleBlock.concat(self.blocks), self.events, dict(self.pipeline.stats))
+        return SessionResult(
+            AngleBlock.concat(self.blocks),
+            self.events,
+            dict(self.pipeline.stats),
+            has_angle=self.pipeline.has_angle,
+        )
 
 
 def run_notifications(
@@ -88,19 +95,22 @@ def analyze_recording(
     *,
     progress: Callable[[int], None] | None = None,
 ) -> SessionResult:
-    """The pipeline over a :class:`~winkmon.recording.Recording` (frames in arrival order)."""
+    """The pipeline over a :class:`~winkmon.recording.Recording` (frames in arrival order).
+
+    A recording with one sensor, or a model without both mounts, gives reps, depth and tempo
+    without the lumbopelvic angle (verdicts ``unavailable``)."""
     from winkmon.errors import RecordingError
     from winkmon.recording import Recording, clock_for
 
     if not isinstance(recording, Recording):
         raise TypeError("analyze_recording needs a winkmon.recording.Recording")
-    missing = [r.label for r in (Role.SACRUM, Role.LUMBAR) if r not in recording.sensors]
-    if missing:
+    roles = [r for r in (Role.SACRUM, Role.LUMBAR) if r in recording.sensors]
+    if not roles:
         raise RecordingError(
-            f"{recording.path}: no {' or '.join(missing)} sensor in this recording; the "
-            "lumbopelvic angle needs both"
+            f"{recording.path}: no sacrum or lumbar sensor in this recording; there is "
+            "nothing to analyse"
         )
-    rates = {r: recording.sensors[r].rate_hz for r in (Role.SACRUM, Role.LUMBAR)}
+    rates: dict[Role, float] = {r: recording.sensors[r].rate_hz for r in roles}
     pipeline = Pipeline(
         model,
         rates,

@@ -54,7 +54,12 @@ class PipelineConfig:
 
 
 class Pipeline:
-    """Two sensor streams in; lumbopelvic angle, depth, reps and alerts out."""
+    """Two sensor streams in; lumbopelvic angle, depth, reps and alerts out.
+
+    ``rates_hz`` names the sensors of the session: with only the sacrum sensor (or a model
+    without both mounts) the pipeline still gives reps, depth, tempo and, where the sacrum is
+    calibrated, the pelvic tilt; the lumbopelvic angle is NaN and verdicts ``unavailable``.
+    """
 
     def __init__(
         self,
@@ -67,7 +72,11 @@ class Pipeline:
         self.model = model
         self.config = config or PipelineConfig()
         cfg = self.config
-        self.rates_hz = {r: float(rates_hz[r]) for r in ROLES}
+        self.roles = tuple(r for r in ROLES if r in rates_hz)
+        if not self.roles:
+            raise ValueError("a pipeline needs at least one sensor (sacrum or lumbar)")
+        self.rates_hz = {r: float(rates_hz[r]) for r in self.roles}
+        self.has_angle = model.has_angle and len(self.roles) == 2
         self.streams = {
             r: SensorStream(
                 r,
@@ -75,22 +84,29 @@ class Pipeline:
                 clock=(clocks[r] if clocks is not None else EnvelopeClock()),
                 session_start_ns=session_start_ns,
             )
-            for r in ROLES
+            for r in self.roles
         }
         self.chains = {
-            r: SensorChain(r, self.rates_hz[r], model.mounts[r], cfg.orientation, cfg.max_fill_s)
-            for r in ROLES
+            r: SensorChain(
+                r, self.rates_hz[r], model.mounts.get(r), cfg.orientation, cfg.max_fill_s
+            )
+            for r in self.roles
         }
         self.aligner = GridAligner(self.rates_hz, cfg.out_rate_hz, cfg.max_wait_s)
-        self.tracker = SquatTracker(model.thresholds, cfg.out_rate_hz)
-        self._gap_start: dict[Role, float | None] = dict.fromkeys(ROLES)
-        self._seen: dict[Role, bool] = dict.fromkeys(ROLES, False)
+        self.tracker = SquatTracker(
+            model.thresholds, cfg.out_rate_hz, angle_available=self.has_angle
+        )
+        self._gap_start: dict[Role, float | None] = dict.fromkeys(self.roles)
+        self._seen: dict[Role, bool] = dict.fromkeys(self.roles, False)
         self._last_t = math.nan
 
     # ------------------------------------------------------------------ feeding
     def feed_notification(self, role: Role, t_host_ns: int, payload: bytes) -> StepResult:
         """One DATA notification of one sensor (the live path)."""
-        batch = self.streams[role].feed(t_host_ns, payload)
+        stream = self.streams.get(role)
+        if stream is None:
+            return self._pull(final=False)  # a sensor this session does not use
+        batch = stream.feed(t_host_ns, payload)
         if batch is not None:
             self._push(batch)
         return self._pull(final=False)
@@ -107,7 +123,7 @@ class Pipeline:
     ) -> StepResult:
         """The same, column-wise (how recordings are read fastest)."""
         role_arr = np.asarray(roles)
-        for role in ROLES:
+        for role in self.roles:
             idx = np.flatnonzero(role_arr == int(role))
             if len(idx) == 0:
                 continue
@@ -137,7 +153,7 @@ class Pipeline:
 
     # ------------------------------------------------------------------ internals
     def _push(self, batch: SampleBatch) -> None:
-        if len(batch) == 0:
+        if len(batch) == 0 or batch.role not in self.chains:
             return
         self.aligner.push(batch.role, self.chains[batch.role].process(batch))
 
@@ -147,19 +163,28 @@ class Pipeline:
             return StepResult(AngleBlock.empty(), ())
         angle = grid.incl_lumbar_deg - grid.incl_pelvis_deg
         depth, phase, zone, events = self.tracker.step(
-            grid.t_s, angle, grid.a_vert_m_s2, grid.gyr_norm_rad_s, grid.a_vert_lumbar_m_s2
+            grid.t_s,
+            angle,
+            grid.a_vert_m_s2,
+            grid.gyr_norm_rad_s,
+            grid.a_vert_lumbar_m_s2,
+            grid.up_sacrum,
         )
         events = self._gaps(grid, events, final)
-        return StepResult(AngleBlock(grid.t_s, angle, depth, phase, zone), tuple(events))
+        return StepResult(
+            AngleBlock(grid.t_s, angle, depth, phase, zone, grid.incl_pelvis_deg), tuple(events)
+        )
 
     def _gaps(self, grid: GridBlock, events: list[Event], final: bool) -> list[Event]:
         """Gap events: stretches of at least ``MIN_GAP_S`` where a sensor gave no data."""
         extra: list[tuple[float, Event]] = []
-        for role, incl in (
-            (Role.SACRUM, grid.incl_pelvis_deg),
-            (Role.LUMBAR, grid.incl_lumbar_deg),
+        for role, have in (
+            (Role.SACRUM, grid.a_vert_m_s2),
+            (Role.LUMBAR, grid.a_vert_lumbar_m_s2),
         ):
-            missing = np.isnan(incl)
+            if role not in self._seen:
+                continue
+            missing = np.isnan(have)
             t = grid.t_s
             start = self._gap_start[role]
             if start is None and self._seen[role] and not missing.any():

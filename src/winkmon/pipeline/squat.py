@@ -1,19 +1,28 @@
 """Squat reps, depth, verdicts and live alerts, one grid sample at a time.
 
-Depth is the vertical travel of the pelvis, from the sacrum sensor's vertical acceleration:
+Depth is the vertical travel of the pelvis, from the sacrum sensor's vertical acceleration
+(gravity removed using the orientation filter's inclination, which needs no calibration: a
+sensor worn at any angle, facing out of or into the body, gives the same depth). Real sets do
+not stop between reps (the next descent starts as the last ascent ends) and start a second after
+the unrack, so nothing here waits for a still moment:
 
-- *Quiet* moments (small vertical acceleration and angular rate for 0.3 s) reset the vertical
-  velocity to zero; standing quietly also tracks the accelerometer's vertical bias.
-- Between reps the integrated velocity and height leak back to zero (time constants 1 s and
-  2 s), so walking and swaying never build up a false depth.
-- A rep starts when the pelvis moves down faster than 0.15 m/s; its start is back-dated to when
-  the downward motion began. A candidate that stops going down before it is 10 cm deep (a
-  step, a sway) is dropped. It has a descent, a bottom (velocity near zero) and an ascent,
-  and ends when the athlete is back up and nearly at rest.
-- At the end the depth is recomputed over the whole rep with zero-velocity corrections at both
-  ends (the pelvis is at rest before and after), which removes most of the integration drift.
-- A movement counts as a rep only if the pelvis went down at least ``min_depth_cm``: walking,
-  turning and a shallow bend to pick something up do not.
+- The accelerometer's vertical offset (0.2-0.3 m/s^2 on real sensors) is tracked all the time
+  as the slow mean of the vertical acceleration (two cascaded first-order low-passes of
+  ``BIAS_TAU_S`` each): over whole reps the pelvis does not accelerate on average, so the mean
+  is the offset, and the cascade attenuates the reps themselves (~0.2-1 Hz) about a
+  hundredfold. Quiet standing, when it happens, pulls the estimate faster.
+- Velocity is the integral of the corrected acceleration with a slow leak (``V_LEAK_TAU_S``);
+  height leaks back to standing between reps. A quiet moment sets the velocity to zero.
+- A rep starts when the pelvis moves down faster than ``V_START_M_S``; its start is back-dated
+  to the top, the last moment it was not going down. It has a descent, a bottom (any pause
+  there is fine), an ascent, and it ends at the next *top*: the highest point after the ascent,
+  confirmed when the pelvis goes down again (the next rep, back to back), or stays up for
+  ``TOP_HOLD_S``, or is quiet.
+- At the end the depth is measured again over the whole rep, top to top, with the pelvis at
+  rest at both tops and at the same height (every rep passes through an upright moment):
+  constant offsets and slow drift cancel. A movement counts as a rep only if that depth is at
+  least ``REFINED_DEPTH_MARGIN`` x ``min_depth_cm``: walking, turning, re-racking and a bend to
+  pick something up do not.
 
 The angle during a rep gives the verdict (see :class:`~winkmon.pipeline.events.Verdict`):
 
@@ -23,7 +32,8 @@ The angle during a rep gives the verdict (see :class:`~winkmon.pipeline.events.V
   signal as the live alerts, so a single noisy sample neither alerts nor changes a verdict:
   ``flexion`` if it exceeds the flexion threshold, ``extension_lost`` if it rises more than the
   loss threshold above the set angle while staying below the flexion threshold, else ``ok``;
-  ``unknown`` if the angle was missing (a sensor out) for most of the rep.
+  ``unknown`` if the angle was missing (a sensor out) for most of the rep; ``unavailable`` if
+  the session has no angle at all (one sensor, or not calibrated).
 
 Alerts fire during the rep, at most one per level per rep, once the pelvis has gone down at
 least ``min_depth_cm`` (so a pick-up bend never alerts), stamped with the grid time at which the
@@ -43,21 +53,40 @@ from winkmon.pipeline.model import Thresholds
 
 FloatArray = npt.NDArray[np.float64]
 
-V_START_M_S = 0.15  #: downward speed that starts a rep candidate
+V_START_M_S = 0.10  #: downward speed that starts a rep candidate
 V_SLOW_M_S = 0.05  #: "not moving" vertically
+#: Downward speed that starts the next rep straight from the top of one (back to back): a
+#: little above ``V_START_M_S``, as the velocity after an ascent carries its braking error.
+V_NEXT_M_S = 0.15
+V_ASCENT_M_S = 0.10  #: upward speed that starts the ascent
+#: A descent begins with a downward acceleration of at least this (a 3 s eccentric to 50 cm
+#: starts at 0.27), m/s^2
+DESCENT_ACC_M_S2 = 0.15
+TOP_SEARCH_S = 0.4  #: a back-to-back rep's true top is looked for this far around, s
+PRE_ROLL_S = 0.5  #: rest before a rep's start included in its top-to-top depth, s
+BACK_DATE_S = 1.0  #: a rep's start is looked for at most this long before it is detected, s
 COMMIT_DEPTH_M = 0.10  #: a candidate must get this deep before it may turn upwards
+#: Quiet: the vertical acceleration (offset removed) is within this, m/s^2 ...
 QUIET_ACC_M_S2 = 0.25
-QUIET_GYR_RAD_S = 0.15
-QUIET_S = 0.30
+#: ... varies less than this about its recent mean, m/s^2 ...
+QUIET_ACC_STD_M_S2 = 0.15
+QUIET_GYR_RAD_S = 0.15  #: ... and the sensor turns slower than this, rad/s ...
+QUIET_S = 0.30  #: ... for this long.
+QUIET_TAU_S = 0.15  #: time constant of the running mean and variance behind "quiet", s
+BIAS_TAU_S = 3.0  #: each of the two low-passes that track the vertical acceleration offset, s
+BIAS_START_S = 6.0  #: until then the offset is the plain mean of all samples so far, s
+BIAS_PRIOR_S = 1.0  #: weight of the start-up prior (no offset), in seconds of samples
+BIAS_QUIET_TAU_S = 0.5  #: the offset's time constant while standing quietly, s
+REP_V_LEAK_TAU_S = 3.0  #: the velocity's leak during a rep, s
 LEAK_TAU_S = 2.0  #: height leaks back to standing between reps
-V_LEAK_TAU_S = 1.0  #: so does vertical velocity (walking never builds up drift)
+V_LEAK_TAU_S = 3.0  #: velocity leaks to zero (bounds what an offset error can do)
+TOP_HOLD_S = 0.5  #: no new high point for this long after the ascent: the athlete is up
+MIN_SWING_TILT_DEG = 8.0  #: a rep that tilts the pelvis this much can tell "back up" by tilt
+BACK_UP_TILT_FRACTION = 0.4  #: back up: the tilt is back below this fraction of its swing
 MAX_REP_S = 15.0
-ALTERNATION_M_S2 = 0.4  #: vertical acceleration sign changes counted beyond this, m/s^2
-MAX_ALTERNATIONS = 8  #: more within one movement is walking, not a squat
-#: A rep whose drift-corrected depth ends below this fraction of ``min_depth_cm`` is dropped.
-REFINED_DEPTH_MARGIN = 0.75
-SETTLED_S = 0.8  #: quiet this long while coming up: the rep is over
-MAX_DEPTH_M = 1.0  #: deeper than any squat: the integration ran away
+#: A rep whose top-to-top depth is below this fraction of ``min_depth_cm`` is dropped.
+REFINED_DEPTH_MARGIN = 0.85
+MAX_DEPTH_M = 1.2  #: deeper than any squat: the integration ran away
 MAX_SPEED_M_S = 2.5  #: faster than any squat
 #: Longest plausible descent (slow eccentrics), pause at the bottom and ascent, seconds.
 MAX_PHASE_S = {Phase.IDLE: math.inf, Phase.DESCENT: 6.0, Phase.BOTTOM: 5.0, Phase.ASCENT: 5.0}
@@ -69,9 +98,12 @@ ZONE_LOST, ZONE_FLEXION = int(Zone.EXTENSION_LOST), int(Zone.FLEXION)
 class SquatTracker:
     """Rep detection, depth, verdicts and alerts (see module doc)."""
 
-    def __init__(self, thresholds: Thresholds, out_rate_hz: float) -> None:
+    def __init__(
+        self, thresholds: Thresholds, out_rate_hz: float, angle_available: bool = True
+    ) -> None:
         self.th = thresholds
         self.dt = 1.0 / out_rate_hz
+        self.angle_available = angle_available
         self.rep_count = 0
         self._dwell_n = max(1, round(thresholds.dwell_s * out_rate_hz))
         h = thresholds.hysteresis_deg
@@ -81,18 +113,33 @@ class SquatTracker:
         self._history: deque[tuple[float, float]] = deque(
             maxlen=round((SET_WINDOW_S + 1.5) * out_rate_hz)
         )
-        self._recent_acc: deque[tuple[float, float]] = deque(maxlen=round(4 * out_rate_hz))
+        self._recent_acc: deque[tuple[float, float, float, float, float]] = deque(
+            maxlen=round(4 * out_rate_hz)
+        )  # (t, a, raw a, z, tilt) while no rep is open
+        dt = self.dt
+        self._k_quiet = dt / QUIET_TAU_S
+        self._k_bias = dt / BIAS_TAU_S
+        self._k_bias_quiet = dt / BIAS_QUIET_TAU_S
+        self._v_keep = 1.0 - dt / V_LEAK_TAU_S
+        self._v_keep_rep = 1.0 - dt / REP_V_LEAK_TAU_S
+        self._z_keep = 1.0 - dt / LEAK_TAU_S
         self._v = 0.0
         self._z = 0.0
-        self._bias = 0.0
-        self._bias_alt = 0.0
+        # Offset tracking, per sensor (sacrum, lumbar stand-in): two cascaded low-passes.
+        self._b1 = [0.0, 0.0]
+        self._bias = [0.0, 0.0]
+        self._bias_n = [0, 0]  # samples seen: the first seconds use their plain mean
+        self._sum = [0.0, 0.0]
+        self._qm = 0.0  # running mean and variance of the vertical acceleration ("quiet")
+        self._qv = 1.0
         self._quiet_n = 0
         self._phase = Phase.IDLE
         self._red = False
         self._amber = False
-        self._slow_t = 0.0  # last time the pelvis was not moving down
+        self._slow_t = 0.0  # last time the pelvis was not moving down (the top)
         self._slow_z = 0.0
-        self._slow_v = 0.0  # vertical velocity at _slow_t (not 0 when a rep runs into the next)
+        self._last_end_t = -math.inf  # when the last rep (or candidate) ended
+        self._up_ref: FloatArray | None = None  # the sacrum sensor's upright up axis
         self._rep: _RepState | None = None
 
     # ------------------------------------------------------------------ public
@@ -103,9 +150,11 @@ class SquatTracker:
         a_vert: FloatArray,
         gyr_norm: FloatArray,
         a_vert_alt: FloatArray | None = None,
+        up: FloatArray | None = None,
     ) -> tuple[FloatArray, npt.NDArray[np.int8], npt.NDArray[np.int8], list[Event]]:
         """Process grid samples; ``a_vert_alt`` (the lumbar sensor's vertical acceleration)
-        stands in for the sacrum's while the sacrum's data is missing."""
+        stands in for the sacrum's while the sacrum's data is missing. ``up`` (N x 3, the
+        earth's up axis in the sacrum sensor's frame) times the tops of reps exactly."""
         n = len(t_s)
         events: list[Event] = []
         if n == 0:
@@ -118,13 +167,14 @@ class SquatTracker:
             gyr_norm.tolist(),
         )
         alts = a_vert_alt.tolist() if a_vert_alt is not None else [math.nan] * n
+        tilts = self._tilt(up) if up is not None else [math.nan] * n
         depth: list[float] = [math.nan] * n
         phase: list[int] = [0] * n
         zone: list[int] = [0] * n
         step = self._step
         for i in range(n):
             depth[i], phase[i], zone[i] = step(
-                ts[i], angles[i], accs[i], gyrs[i], alts[i], sustained[i], events
+                ts[i], angles[i], accs[i], gyrs[i], alts[i], tilts[i], sustained[i], events
             )
         return (
             np.array(depth, dtype=np.float64),
@@ -144,6 +194,42 @@ class SquatTracker:
         n = len(angle)
         return np.minimum.reduce([full[i : i + n] for i in range(k)])  # NaN propagates
 
+    def _tilt(self, up: FloatArray) -> list[float]:
+        """Tilt of the sacrum sensor from the first up axis it reported, degrees (no mount
+        needed; only changes of tilt within a rep are used)."""
+        n = len(up)
+        ok = np.asarray(np.isfinite(up).all(axis=1), dtype=bool)
+        if not ok.any():
+            return [math.nan] * n
+        if self._up_ref is None:
+            first = up[int(np.flatnonzero(ok)[0])]
+            self._up_ref = first / np.linalg.norm(first)
+        safe = np.where(ok[:, None], up, self._up_ref)
+        c = np.clip((safe @ self._up_ref) / np.linalg.norm(safe, axis=1), -1.0, 1.0)
+        tilt: list[float] = np.where(ok, np.degrees(np.arccos(c)), np.nan).tolist()
+        return tilt
+
+    def _offset(self, which: int, raw: float, quiet: bool) -> float:
+        """Track the vertical acceleration offset of one sensor; returns the current one."""
+        b1, b2 = self._b1[which], self._bias[which]
+        n = self._bias_n[which] = self._bias_n[which] + 1
+        self._sum[which] += raw
+        if not quiet and n * self.dt < BIAS_START_S:
+            # Start-up: a set may begin at once, with no still moment. Until a few seconds
+            # are in, the offset is the mean of everything so far, drawn towards zero as if
+            # the first ``BIAS_PRIOR_S`` had read zero (so it starts smoothly).
+            b1 = b2 = self._sum[which] / (n + BIAS_PRIOR_S / self.dt)
+        elif quiet:
+            k = self._k_bias_quiet
+            b1 += k * (raw - b1)
+            b2 += k * (raw - b2)
+        else:
+            k = self._k_bias
+            b1 += k * (raw - b1)
+            b2 += k * (b1 - b2)
+        self._b1[which], self._bias[which] = b1, b2
+        return b2
+
     def _step(
         self,
         t: float,
@@ -151,53 +237,79 @@ class SquatTracker:
         acc: float,
         gyr: float,
         alt: float,
+        tilt: float,
         sustained: float,
         events: list[Event],
     ) -> tuple[float, int, int]:
         dt = self.dt
         have_acc = acc == acc  # not NaN
+        quiet_prev = self._quiet_n * dt >= QUIET_S
         if have_acc:
-            a = acc - self._bias
+            raw = acc
+            a = acc - self._offset(0, acc, quiet_prev)
+            if alt == alt:
+                self._offset(1, alt, quiet_prev)
         elif alt == alt:
             # The sacrum's data is lost for a moment: the lumbar sensor travels with it.
-            a, have_acc, gyr = alt - self._bias_alt, True, math.inf
+            raw = alt
+            a, have_acc, gyr = alt - self._offset(1, alt, quiet_prev), True, math.inf
         else:
-            a = 0.0
-        if have_acc and -QUIET_ACC_M_S2 < a < QUIET_ACC_M_S2 and gyr < QUIET_GYR_RAD_S:
+            a = raw = 0.0
+        if have_acc:
+            d = a - self._qm
+            self._qm += self._k_quiet * d
+            self._qv += self._k_quiet * (d * d - self._qv)
+        if (
+            have_acc
+            and -QUIET_ACC_M_S2 < a < QUIET_ACC_M_S2
+            and self._qv < QUIET_ACC_STD_M_S2**2
+            and gyr < QUIET_GYR_RAD_S
+        ):
             self._quiet_n += 1
         else:
             self._quiet_n = 0
         quiet_long = self._quiet_n * dt >= QUIET_S
 
         v = self._v + a * dt
+        if self._rep is None:
+            v *= self._v_keep
+        elif self._phase != Phase.BOTTOM:
+            # Not at the bottom, where a pause must not be read as the ascent (a leak makes
+            # the integrated velocity overshoot once the pelvis stops).
+            v *= self._v_keep_rep
         if quiet_long:
             v = 0.0
         self._z += v * dt
         rep = self._rep
         if rep is None:
-            self._z *= 1.0 - dt / LEAK_TAU_S
-            v *= 1.0 - dt / V_LEAK_TAU_S
-            if quiet_long and self._quiet_n * dt >= 0.5:
-                self._bias += 0.02 * (acc - self._bias)
-                if alt == alt:
-                    self._bias_alt += 0.02 * (alt - self._bias_alt)
-            self._recent_acc.append((t, a))
+            self._z *= self._z_keep
+            self._recent_acc.append((t, a, raw, self._z, tilt))
         self._v = v
         if angle == angle:
             self._history.append((t, angle))
 
         if rep is None:
             if v > -V_SLOW_M_S:
-                self._slow_t, self._slow_z, self._slow_v = t, self._z, 0.0
-            elif v < -V_START_M_S and have_acc:
+                self._slow_t, self._slow_z = t, self._z
+            elif v < -V_START_M_S and have_acc and self._back_date():
                 rep = self._rep = _RepState(self._slow_t, self._slow_z, self._set_angle())
-                rep.v0 = self._slow_v
-                # Depth is integrated from the moment the pelvis began to move down.
-                rep.acc.extend(x for (tt, x) in self._recent_acc if tt > self._slow_t)
-                rep.acc.pop()  # _track appends this sample
+                # Depth is integrated from the moment the pelvis began to move down, with up
+                # to ``PRE_ROLL_S`` of the rest before it (a slow descent's start is vague;
+                # the rest before it is not).
+                t_pre = max(self._last_end_t, self._slow_t - PRE_ROLL_S)
+                for tt, _, x, zz, gg in self._recent_acc:
+                    if tt > t_pre:
+                        rep.acc.append(x)
+                        rep.z.append(zz)
+                        rep.g.append(gg)
+                        rep.pre += tt <= self._slow_t
+                if rep.acc:
+                    rep.acc.pop()  # _track appends this sample
+                    rep.z.pop()
+                    rep.g.pop()
                 self._phase = Phase.DESCENT
         if rep is not None:
-            self._track(rep, t, angle, sustained, a, have_acc, quiet_long, events)
+            self._track(rep, t, angle, sustained, a, raw, tilt, have_acc, quiet_long, events)
 
         rep = self._rep
         if not have_acc:
@@ -230,56 +342,69 @@ class SquatTracker:
         angle: float,
         sustained: float,
         a: float,
+        raw: float,
+        tilt: float,
         have_acc: bool,
         quiet_long: bool,
         events: list[Event],
     ) -> None:
         th = self.th
-        rep.acc.append(a)
+        rep.acc.append(raw)
+        rep.z.append(self._z)
+        rep.g.append(tilt)
+        if tilt == tilt:
+            if rep.tilt0 != rep.tilt0:
+                # the rep's first tilt (it may have begun before this sample)
+                known = [x for x in rep.g if x == x]
+                rep.tilt0, rep.tilt_max = known[0], max(known)
+            rep.tilt_max = max(rep.tilt_max, tilt)
         if not have_acc:
             rep.missing_acc += 1
-        # Walking (a re-rack, steps) rocks the pelvis up and down twice a step; a squat changes
-        # the sign of its vertical acceleration only a few times.
-        if a > ALTERNATION_M_S2 and rep.acc_sign <= 0:
-            rep.acc_sign, rep.alternations = 1, rep.alternations + 1
-        elif a < -ALTERNATION_M_S2 and rep.acc_sign >= 0:
-            rep.acc_sign, rep.alternations = -1, rep.alternations + 1
-        if rep.alternations > MAX_ALTERNATIONS:
-            self._finish(rep, t, complete=False, events=events)
-            return
         depth = rep.z0 - self._z
         v = self._v
         phase = self._phase
         if depth > rep.max_depth:
-            rep.max_depth, rep.bottom_s = depth, t
-        if rep.max_depth < COMMIT_DEPTH_M and v > -V_SLOW_M_S:
+            rep.max_depth, rep.bottom_s, rep.bottom_i = depth, t, len(rep.acc) - 1
+        if phase == Phase.DESCENT and rep.max_depth < COMMIT_DEPTH_M and v > -V_SLOW_M_S:
             # Stopped going down before getting anywhere: a step, a sway, a bounce.
             self._finish(rep, t, complete=False, events=events)
             return
-        if phase == Phase.DESCENT and v > -V_SLOW_M_S and depth > 0.05:
+        if phase == Phase.DESCENT and v > -V_SLOW_M_S:
             phase = Phase.BOTTOM
             rep.phase_start = t
-        elif phase == Phase.BOTTOM and v > 2 * V_SLOW_M_S:
+        elif phase == Phase.BOTTOM and v > V_ASCENT_M_S:
             phase = Phase.ASCENT
             rep.phase_start = t
+            rep.top_z, rep.top_s, rep.top_i = self._z, t, len(rep.acc)
+            rep.ascent_i = len(rep.acc) - 1
+            rep.arrived = False
         elif phase == Phase.BOTTOM and v < -V_START_M_S:
             phase = Phase.DESCENT
             rep.phase_start = t
+        elif phase == Phase.ASCENT:
+            if rep.arrived and a < -DESCENT_ACC_M_S2:
+                rep.pushed_down = True  # accelerating down again after the top
+            if v > V_SLOW_M_S or not rep.arrived:
+                # Still going up: the top is where the upward motion stops.
+                rep.top_z, rep.top_s, rep.top_i = self._z, t, len(rep.acc)
+                rep.arrived = v <= V_SLOW_M_S
+                rep.pushed_down = False
+            elif depth > 0.7 * rep.max_depth and v < -V_START_M_S:
+                # Barely came up before going down again: still the same rep (a bounce).
+                phase = Phase.DESCENT
+                rep.phase_start = t
         self._phase = phase
 
         deep = rep.max_depth * 100 >= th.min_depth_cm
         if deep and not rep.confirmed:
-            rep.confirmed = True
-            self.rep_count += 1
-            rep.number = self.rep_count
-            events.append(RepStarted(rep.number, rep.start_s, rep.set_angle))
+            self._confirm(rep, events)
         rep.samples += 1
         if math.isnan(angle):
             rep.missing_angle += 1
         else:
             if angle > rep.peak:
                 rep.peak, rep.peak_s, rep.peak_phase = angle, t, phase
-        if not math.isnan(sustained):
+        if not math.isnan(sustained) and self.angle_available:
             rep.sustained_max = max(rep.sustained_max, sustained)
             if sustained > th.flexion_deg and rep.onset_s is None:
                 rep.onset_s, rep.onset_depth = t, depth
@@ -293,11 +418,21 @@ class SquatTracker:
                     Alert(AlertLevel.EXTENSION_LOST, t, rep.number, sustained, rep.set_angle)
                 )
 
-        back_up = depth < 0.5 * rep.max_depth
-        ended = phase == Phase.ASCENT and back_up and (v < V_SLOW_M_S or quiet_long)
-        # Standing still after coming up, though the drifting height says otherwise.
-        settled = phase == Phase.ASCENT and self._quiet_n * self.dt >= SETTLED_S
-        down_again = phase == Phase.ASCENT and v < -V_START_M_S  # the next rep has begun
+        if phase == Phase.ASCENT:
+            # Came at least halfway up: by the integrated height, or, drift-free, by the
+            # pelvis's tilt (when the rep tilts it enough to tell).
+            swing = rep.tilt_max - rep.tilt0
+            back_up = rep.top_z - rep.z0 > -0.5 * rep.max_depth or (
+                swing >= MIN_SWING_TILT_DEG and tilt - rep.tilt0 < BACK_UP_TILT_FRACTION * swing
+            )
+            # The next rep has begun (back to back), or the athlete stands at the top.
+            # (A velocity that only drifts below zero after the ascent is not a descent: the
+            # pelvis must be accelerating down.)
+            down_again = back_up and v < -V_NEXT_M_S and rep.pushed_down
+            at_top = back_up and (t - rep.top_s >= TOP_HOLD_S or quiet_long)
+            if down_again or at_top:
+                self._finish(rep, rep.top_s, complete=True, events=events, next_rep=down_again)
+                return
         too_long = (
             t - rep.start_s > MAX_REP_S
             or depth > MAX_DEPTH_M  # integration ran away (lost data): not a real squat
@@ -305,39 +440,122 @@ class SquatTracker:
             or t - rep.phase_start > MAX_PHASE_S[phase]
         )
         lost_sacrum = rep.missing_acc * self.dt > 0.3
-        if ended or settled or down_again or too_long or lost_sacrum:
-            # A counted rep that came back up, or whose data then stopped, is reported with
-            # what was measured.
-            complete = ended or settled or down_again or (lost_sacrum and rep.confirmed)
-            self._finish(rep, t, complete=complete, events=events, keep_motion=down_again)
+        if too_long or lost_sacrum:
+            # A counted rep whose data then stopped is reported with what was measured.
+            if phase == Phase.ASCENT and rep.top_i > 0:
+                self._finish(rep, rep.top_s, complete=lost_sacrum, events=events)
+            else:
+                self._finish(rep, t, complete=lost_sacrum and rep.confirmed, events=events)
+
+    def _back_date(self) -> bool:
+        """Find where a descent began: when the pelvis started to accelerate downwards (the
+        last sample before the push without a clear downward acceleration), but not before
+        the velocity last read "not moving down", at most ``BACK_DATE_S`` back and not
+        before the last rep ended (each cue alone can be early: sway, drift). False if
+        there was no push: a velocity that merely drifted below zero is not a squat."""
+        recent = self._recent_acc
+        t_now = recent[-1][0]
+        pushed = False
+        onset: tuple[float, float] | None = None
+        k = len(recent) - 1
+        while k >= 0:
+            tt, x, _, zz, _ = recent[k]
+            if tt < t_now - BACK_DATE_S or tt < self._last_end_t:
+                break
+            if x < -DESCENT_ACC_M_S2:
+                pushed = True
+            elif pushed and k < len(recent) - 1:
+                onset = (tt, zz)
+                break
+            k -= 1
+        if not pushed:
+            return False
+        if onset is None:  # pushing down all through the window: start at its beginning
+            first = recent[min(k + 1, len(recent) - 1)]
+            onset = (first[0], first[3])
+        if onset[0] > self._slow_t:
+            self._slow_t, self._slow_z = onset
+        return True
+
+    def _uncount(self, rep: _RepState) -> None:
+        """A rep counted live turned out not to be one: its number goes to the next."""
+        if rep.confirmed and rep.number == self.rep_count:
+            self.rep_count -= 1
+
+    def _confirm(self, rep: _RepState, events: list[Event]) -> None:
+        rep.confirmed = True
+        self.rep_count += 1
+        rep.number = self.rep_count
+        events.append(RepStarted(rep.number, rep.start_s, rep.set_angle))
 
     def _finish(
         self,
         rep: _RepState,
-        t: float,
+        t_end: float,
         complete: bool,
         events: list[Event],
-        keep_motion: bool = False,
+        next_rep: bool = False,
     ) -> None:
         self._rep = None
         self._phase = Phase.IDLE
-        if not keep_motion:
-            # The athlete is upright again: restart the integration from rest.
-            self._v = self._z = 0.0
-        self._slow_t, self._slow_z, self._slow_v = t, self._z, self._v
-        if not (complete and rep.confirmed):
+        self._last_end_t = t_end
+        top_i = rep.top_i
+        if next_rep and not rep.missing_acc:
+            # Straight into the next rep there is no rest at the top to lean on: the
+            # integrated velocity crosses zero early or late by whatever offset is left, but
+            # at the true top the pelvis is at rest and back at its starting height, which
+            # pins the top down for any constant offset.
+            top_i = _true_top(rep.acc, self.dt, top_i - 1, rep.bottom_i) + 1
+            t_end = rep.start_s + (top_i - rep.pre) * self.dt
+        if next_rep:
+            # Back to back: the next rep began at this rep's top; it is already on its way
+            # down, with the samples since the top.
+            z_top = rep.z[top_i - 1]
+            nxt = _RepState(t_end, z_top, _median_before(self._history, t_end))
+            nxt.acc.extend(rep.acc[top_i:])
+            nxt.z.extend(rep.z[top_i:])
+            nxt.g.extend(rep.g[top_i:])
+            self._rep = nxt
+            self._phase = Phase.DESCENT
+            self._slow_t, self._slow_z = t_end, z_top
+        else:
+            self._slow_t, self._slow_z = t_end, self._z
+            # What came after the top belongs to whatever comes next (a slow descent that
+            # began during the hold at the top).
+            # The ascent's braking may run on past the top: a next descent's push can only
+            # begin after it.
+            bias = self._bias[0]
+            recent = self._recent_acc
+            recent.clear()
+            braking = True
+            for i in range(top_i, len(rep.acc)):
+                t_i = rep.start_s + (i + 1 - rep.pre) * self.dt
+                a_i = rep.acc[i] - bias
+                recent.append((t_i, a_i, rep.acc[i], rep.z[i], rep.g[i]))
+                if braking and a_i > -DESCENT_ACC_M_S2:
+                    braking = False
+                    self._last_end_t = t_i
+        if not complete:
+            self._uncount(rep)
             return
-        if rep.v0 == 0.0 and not (keep_motion or rep.missing_acc):
-            depth_cm = _refined_depth_cm(rep.acc, self.dt)
-        else:  # it did not start or end at rest: the live estimate is all there is
-            depth_cm = math.nan
+        # Top to top, with the rest before (pre-roll) and after (the hold at the top) when
+        # the rep began or ended at rest; straight into the next rep, the top is the end.
+        acc = rep.acc if top_i == 0 or not next_rep else rep.acc[:top_i]
+        depth_cm = math.nan
+        if not rep.missing_acc:
+            depth_cm = _refined_depth_cm(acc, self.dt)
         if not math.isfinite(depth_cm):
             depth_cm = rep.max_depth * 100
         th = self.th
         if depth_cm < th.min_depth_cm * REFINED_DEPTH_MARGIN:
-            return  # measured over the whole movement, it was too shallow for a squat
+            self._uncount(rep)  # counted live, but too shallow measured top to top
+            return
+        if not rep.confirmed:
+            self._confirm(rep, events)
         s = rep.sustained_max
-        if rep.missing_angle > 0.5 * rep.samples or math.isinf(s):
+        if not self.angle_available:
+            verdict = Verdict.UNAVAILABLE
+        elif rep.missing_angle > 0.5 * rep.samples or math.isinf(s):
             verdict = Verdict.UNKNOWN
         elif s > th.flexion_deg:
             verdict = Verdict.FLEXION
@@ -351,7 +569,7 @@ class SquatTracker:
                 number=rep.number,
                 start_s=rep.start_s,
                 bottom_s=rep.bottom_s,
-                end_s=t,
+                end_s=t_end,
                 depth_cm=depth_cm,
                 set_angle_deg=rep.set_angle,
                 peak_flexion_deg=peak,
@@ -368,20 +586,25 @@ class SquatTracker:
         )
 
     def _set_angle(self) -> float:
-        t_end = self._slow_t
-        vals = [a for (t, a) in self._history if t_end - SET_WINDOW_S <= t <= t_end]
-        return float(np.median(vals)) if vals else math.nan
+        return _median_before(self._history, self._slow_t)
+
+
+def _median_before(history: deque[tuple[float, float]], t_end: float) -> float:
+    vals = [a for (t, a) in history if t_end - SET_WINDOW_S <= t <= t_end]
+    return float(np.median(vals)) if vals else math.nan
 
 
 class _RepState:
     __slots__ = (
         "acc",
-        "acc_sign",
         "alerted_flexion",
         "alerted_loss",
-        "alternations",
+        "arrived",
+        "ascent_i",
+        "bottom_i",
         "bottom_s",
         "confirmed",
+        "g",
         "max_depth",
         "missing_acc",
         "missing_angle",
@@ -392,11 +615,18 @@ class _RepState:
         "peak_phase",
         "peak_s",
         "phase_start",
+        "pre",
+        "pushed_down",
         "samples",
         "set_angle",
         "start_s",
         "sustained_max",
-        "v0",
+        "tilt0",
+        "tilt_max",
+        "top_i",
+        "top_s",
+        "top_z",
+        "z",
         "z0",
     )
 
@@ -404,7 +634,15 @@ class _RepState:
         self.start_s = start_s
         self.z0 = z0
         self.set_angle = set_angle
+        #: Vertical acceleration since the start, one per sample, with the running offset
+        #: estimate removed (what is left, constant or slow, the top-to-top depth undoes).
         self.acc: list[float] = []
+        #: How many of ``acc``'s first samples are rest before ``start_s`` (pre-roll).
+        self.pre = 0
+        self.z: list[float] = []  #: the running height estimate at the same samples
+        #: The sacrum sensor's tilt from its upright reference at the same samples, deg.
+        self.g: list[float] = []
+        self.bottom_i = 0  #: index into ``acc`` of the deepest point so far
         self.max_depth = 0.0
         self.bottom_s = start_s
         self.confirmed = False
@@ -417,22 +655,54 @@ class _RepState:
         self.peak_phase = int(Phase.DESCENT)
         self.sustained_max = -math.inf
         self.phase_start = start_s
-        self.acc_sign = 0
-        self.alternations = 0
-        self.v0 = 0.0  #: vertical velocity when the rep began (0: it began at rest)
         self.onset_s: float | None = None
         self.onset_depth: float | None = None
         self.alerted_flexion = False
         self.alerted_loss = False
+        self.top_z = -math.inf  #: where the ascent's upward motion stopped (the next top)
+        self.top_s = start_s
+        self.top_i = 0  #: index into ``acc`` of that point (0: no ascent yet)
+        self.arrived = False  #: the upward motion has stopped at ``top_s``
+        self.ascent_i = 0  #: index into ``acc`` where the ascent began
+        self.pushed_down = False  #: accelerating downwards since ``top_s``
+        self.tilt0 = math.nan  #: the sacrum sensor's tilt at the start, deg
+        self.tilt_max = math.nan  #: and its largest tilt in the rep, deg
 
 
 def _refined_depth_cm(acc: list[float], dt: float) -> float:
-    """Depth over a whole rep, with the pelvis at rest (v = 0) at both ends."""
+    """Depth over a whole rep, top to top: the pelvis at rest (v = 0) and at the same height
+    at both ends, so a constant offset and a linear drift of the velocity cancel."""
     if len(acc) < 3:
         return math.nan
     a = np.asarray(acc)
     v = np.cumsum(a) * dt
     v -= np.linspace(0.0, v[-1], len(v))  # zero velocity at the end too
     z = np.cumsum(v) * dt
-    z -= np.linspace(0.0, z[-1], len(z))  # back at standing height at the end
+    z -= np.linspace(0.0, z[-1], len(z))  # back at the same height at the end
     return float(-z.min() * 100)
+
+
+def _true_top(acc: list[float], dt: float, k_hint: int, k_bottom: int) -> int:
+    """The index where a rep that began at rest (before index 0) really ends, near
+    ``k_hint`` (any rest before the start is part of ``acc``).
+
+    With a constant offset ``b`` in ``acc``, raw integration from the start gives, at the
+    true end ``T`` (at rest, back at the starting height), ``v(T) = b T`` and
+    ``z(T) = b T^2 / 2``, so ``z(T) - T v(T) / 2 = 0`` there whatever ``b`` is. The zero
+    crossing of that residual closest to the hint, after the bottom and within
+    ``TOP_SEARCH_S``, is the end; without one the hint stands."""
+    n = len(acc)
+    w = round(TOP_SEARCH_S / dt)
+    lo, hi = max(k_bottom + 1, k_hint - w), min(n - 1, k_hint + w)
+    if hi - lo < 2:
+        return k_hint
+    v = np.cumsum(np.asarray(acc[: hi + 1])) * dt
+    z = np.cumsum(v) * dt
+    t = (np.arange(hi + 1) + 1) * dt
+    r = (z - 0.5 * t * v)[lo : hi + 1]
+    cross = np.flatnonzero(np.signbit(r[:-1]) != np.signbit(r[1:]))
+    if not cross.size:
+        return k_hint
+    k = lo + cross
+    k = np.where(np.abs(r[cross + 1]) < np.abs(r[cross]), k + 1, k)
+    return int(k[np.argmin(np.abs(k - k_hint))])
