@@ -40,7 +40,11 @@ def test_calibrate_saves_a_profile(
     truth = make_mounts(SimConfig.random(3))
     for role in (Role.SACRUM, Role.LUMBAR):
         r = prof.mounts[role].matrix.T @ truth[role].matrix.T
-        assert np.degrees(np.arccos(np.clip(0.5 * (np.trace(r) - 1), -1, 1))) < 2.0
+        err = np.degrees(np.arccos(np.clip(0.5 * (np.trace(r) - 1), -1, 1)))
+        stated = prof.sensors[role].quality.axis_uncertainty_deg
+        assert stated is not None and err < 3.0 * stated + 0.5
+    # the quality is shown: each axis's uncertainty and the effect at 30 deg of flexion
+    assert "axis ±" in out and "at 30° of flexion" in out
 
 
 def test_calibrate_with_windows_and_env_dir(
@@ -89,3 +93,41 @@ def test_missing_recording_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture
     argv = ["calibrate", str(tmp_path / "nope.winkmon"), "--athlete", "x"]
     assert main([*argv, "--profiles", str(tmp_path / "p")]) == 2
     assert "winkmon: error:" in capsys.readouterr().err
+
+
+def test_calibrating_again_keeps_the_history(
+    session: tuple[Path, dict[str, object]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = session
+    argv = ["calibrate", str(path), "--athlete", "Kai", "--profiles", str(tmp_path)]
+    assert main([*argv, "--thresholds", "flexion=4"]) == 0
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    prof = ProfileStore(tmp_path).load("Kai")
+    assert prof.revision == 2 and prof.history[0].reason.startswith("calibrated again")
+    assert prof.thresholds.flexion_deg == 4.0  # kept: no --thresholds the second time
+    assert "updated from calibration 1" in out
+    assert np.allclose(
+        prof.model(revision=1).mounts[Role.SACRUM].matrix,
+        prof.mounts[Role.SACRUM].matrix,
+        atol=0.05,
+    )
+    assert main([*argv, "--replace"]) == 0
+    assert ProfileStore(tmp_path).load("Kai").revision == 1
+
+
+def test_stand_then_squats_calibrates_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from winkmon.sim import SquatSet
+
+    path = tmp_path / "squats.winkmon"
+    write_simulated_recording(
+        path, SimConfig.random(8), SessionScript((Stand(4.0), SquatSet(n_reps=5), Stand(2.0)))
+    )
+    argv = ["calibrate", str(path), "--athlete", "Lee", "--profiles", str(tmp_path / "p")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    prof = ProfileStore(tmp_path / "p").load("Lee")
+    assert prof.calibration.neutral_source == "stand"
+    assert "axis ±" in out

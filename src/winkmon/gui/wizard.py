@@ -201,8 +201,8 @@ class CalibrationWizard(QDialog):
 
         _, lay = self._page(
             "Bend forward twice",
-            "Knees soft, bend forward from the hips as far as is comfortable, stand up fully, "
-            "then once more.",
+            "Knees soft, bend forward slowly as if reaching for your shins, stand up fully, "
+            "then once more. Any size of bend that feels easy is fine.",
         )
         self.bend_progress = QProgressBar()
         lay.addWidget(self.bend_progress)
@@ -295,7 +295,10 @@ class CalibrationWizard(QDialog):
             self.calibration = None
             self.result_title.setText("Let's do that again")
             self.result_title.setStyleSheet(f"color: {theme.AMBER}")
-            self.result_text.setText(f"{exc}\n\nPress Back to repeat the stand and the bends.")
+            self.result_text.setText(
+                f"{exc}\n\nPress Back to repeat the stand and the bends, or save nothing and "
+                "start training: the first squats can calibrate too (winkmon calibrate)."
+            )
             return
         self.calibration = cal
         self.result_title.setText("Calibrated")
@@ -318,19 +321,25 @@ class CalibrationWizard(QDialog):
 
 
 def quality_text(cal: object) -> str:
-    """The calibration's quality in coach words, one line per sensor."""
+    """The calibration's quality in coach words: per sensor, then the axes' uncertainty."""
+    from winkmon.profiles import calibration_quality_lines
+
     lines = []
     for role, sc in cal.sensors.items():  # type: ignore[attr-defined]
         q = sc.quality
         still = "very still" if q.still_gyro_rms_deg_s < 1.5 else "still enough"
         bends = ", ".join(f"{b:.0f}°" for b in q.bend_peaks_deg)
-        axis = "clean" if q.axis_ratio < 0.25 else "a little twisty"
         lines.append(
             f"{role.label.capitalize()}: {still} ({q.still_gyro_rms_deg_s:.1f}°/s), "
-            f"bends {bends}, movement {axis}; sensor face tilted {sc.neutral.face_tilt_deg:.0f}°"
+            f"bends {bends}; sensor face tilted {sc.neutral.face_tilt_deg:.0f}°"
         )
     rec = cal.record  # type: ignore[attr-defined]
-    lines.append(f"Lumbar moved {rec.bend_margin_deg:+.0f}° more than the sacrum in the bends.")
+    if rec.lumbopelvic_available:
+        lines.append(f"Lumbar moved {rec.bend_margin_deg:+.0f}° more than the sacrum in the bends.")
+    profile = cal.profile("athlete")  # type: ignore[attr-defined]
+    lines += [line[0].upper() + line[1:] for line in calibration_quality_lines(profile)[1:]]
+    for n in getattr(cal, "notes", ()):
+        lines.append(f"ℹ {n}")
     for w in getattr(cal, "warnings", ()):
         lines.append(f"⚠ {w}")
     if not math.isfinite(rec.static_angle_deg):  # pragma: no cover - defensive

@@ -56,8 +56,8 @@ class AthleteParams:
         if not 2.0 <= lo <= hi <= 80.0:
             raise SimConfigError("bend_pelvis_deg must be within 2..80 deg")
         lo, hi = self.bend_flexion_deg
-        if not 0.0 <= lo <= hi <= 60.0:
-            raise SimConfigError("bend_flexion_deg must be within 0..60 deg")
+        if not 0.0 <= lo <= hi <= 70.0:
+            raise SimConfigError("bend_flexion_deg must be within 0..70 deg")
 
 
 @dataclass(frozen=True, slots=True)
