@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
-from winkmon.calibration import CalibrationParams, calibrate, find_windows
+from winkmon.calibration import CalibrationParams, calibrate, find_windows, refine
 from winkmon.errors import CalibrationError
 from winkmon.profiles import AthleteProfile, Window
 from winkmon.protocol.constants import Role
@@ -528,3 +528,25 @@ def test_squats_only_calibrate_from_the_upright_moments_or_a_stored_profile() ->
     for role in (Role.SACRUM, Role.LUMBAR):
         z_true = mounts[role][:, 2]
         assert np.degrees(np.arccos(cal2.mounts[role].matrix[:, 2] @ z_true)) < 1.5
+
+
+def test_squats_refine_a_stored_profile_and_keep_the_previous_one() -> None:
+    from winkmon.sim import SquatSet, Stand
+
+    calib, truth = sim_samples(9)  # athlete 9: small pelvic tilt, the sacrum's axis less sure
+    prof = calibrate(calib).profile("ana")
+    squats, _ = squat_session(9, (Stand(1.0), SquatSet(n_reps=8)))  # same mounts, no stand
+    upd, cal = refine(prof, squats, source="monday.winkmon")
+    assert upd.revision == 2 and cal.record.neutral_source == "profile"
+    assert upd.history[0].reason == "refined from the squats in monday.winkmon"
+    assert "uncertainty ±" in upd.history[0].changes
+    mounts = {r: truth.mounts[r].matrix.T for r in (Role.SACRUM, Role.LUMBAR)}  # type: ignore[attr-defined]
+    for role in (Role.SACRUM, Role.LUMBAR):
+        before = prof.sensors[role].quality.axis_uncertainty_deg
+        after = upd.sensors[role].quality.axis_uncertainty_deg
+        assert after is not None and before is not None and after < before
+        stated, true_err = stated_and_true(cal, mounts, role)
+        assert true_err < 3.0 * stated + 0.5, (role, stated, true_err)
+        # the neutral (vertical) is the stored one; the old mount is still there to rerun with
+        assert np.allclose(upd.mounts[role].matrix[:, 2], prof.mounts[role].matrix[:, 2])
+        assert np.allclose(upd.model(revision=1).mounts[role].matrix, prof.mounts[role].matrix)

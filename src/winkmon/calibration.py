@@ -53,7 +53,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -343,20 +343,36 @@ class _Axis:
     warnings: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _Prior:
+    """An earlier calibration's axis: the segment's anterior ``x`` and its uncertainty."""
+
+    x: FloatArray
+    sigma_deg: float
+
+
 def _estimate_axis(
-    role: Role, z: FloatArray, motions: Sequence[_Motion], p: CalibrationParams
+    role: Role,
+    z: FloatArray,
+    motions: Sequence[_Motion],
+    p: CalibrationParams,
+    earlier: _Prior | None = None,
 ) -> _Axis:
     """The medio-lateral axis of one sensor (see the module docstring, step 2); ``z`` is the
-    neutral vertical. Each motion's up displacement is measured from where it started."""
+    neutral vertical. Each motion's up displacement is measured from where it started.
+
+    ``earlier`` (refining a stored profile) replaces the face's prior by that calibration's
+    axis, sign included."""
     name = _ROLE_NAMES[role]
     face = np.array([0.0, 0.0, 1.0])
     pf = face - np.dot(face, z) * z
     pf_norm = float(np.linalg.norm(pf))
-    if pf_norm > 0.2:
+    if earlier is not None:
+        e1 = -_unit(earlier.x - np.dot(earlier.x, z) * z)  # posterior
+        prior_sigma: float | None = earlier.sigma_deg
+    elif pf_norm > 0.2:
         e1 = pf / pf_norm
-        prior_sigma: float | None = math.degrees(
-            math.atan(math.tan(math.radians(p.face_roll_deg)) / pf_norm)
-        )
+        prior_sigma = math.degrees(math.atan(math.tan(math.radians(p.face_roll_deg)) / pf_norm))
     else:  # the face is nearly horizontal: its normal says nothing about the axis
         e1 = _unit(np.cross(z, [1.0, 0.0, 0.0] if abs(z[0]) < 0.9 else [0.0, 1.0, 0.0]))
         prior_sigma = None
@@ -396,7 +412,7 @@ def _estimate_axis(
             )
     warnings: list[str] = []
     # the prior: posterior along +e1 (face out) or -e1 (face in); the bends pick which
-    prior_h = 0.0 if abs(_wrap_deg(hb)) <= 90.0 else 180.0
+    prior_h = 0.0 if earlier is not None or abs(_wrap_deg(hb)) <= 90.0 else 180.0
     h, sigma = hb, sb
     if prior_sigma is not None:
         off = _wrap_deg(hb - prior_h)
@@ -409,8 +425,11 @@ def _estimate_axis(
             )
         if abs(off) > p.outlier_sigma * math.hypot(sb, prior_sigma):
             warnings.append(
-                f"the {name} sensor's face is turned {abs(off):.0f}° sideways: its axis comes "
-                "from the motion alone"
+                f"the {name} sensor's axis moved {abs(off):.0f}° from the earlier calibration's: "
+                "it comes from this session's motion alone"
+                if earlier is not None
+                else f"the {name} sensor's face is turned {abs(off):.0f}° sideways: its axis "
+                "comes from the motion alone"
             )
             prior_sigma = None
         else:
@@ -517,6 +536,50 @@ class _Source:
     still_acc_std_m_s2: dict[Role, float]
     static_incl_up: dict[Role, FloatArray]  #: up vectors in the neutral window
     notes: tuple[str, ...] = ()
+
+
+def refine(
+    profile: AthleteProfile,
+    samples: Mapping[Role, SampleBatch],
+    *,
+    params: CalibrationParams | None = None,
+    source: str | None = None,
+) -> tuple[AthleteProfile, Calibration]:
+    """The profile's axes refined by a session's squats, as the profile's next revision.
+
+    The neutral stays the profile's; each sensor's axis combines the profile's (with its
+    stated uncertainty; 3 deg for profiles that have none) with the squats' descents. The
+    previous calibration is kept in the profile's history with what changed (see
+    :meth:`AthleteProfile.updated`). Raises :class:`CalibrationError` when the sensors no
+    longer sit as the profile says (taped on again) or the squats cannot be used.
+    """
+    p = params or CalibrationParams()
+    tracks = _tracks(samples)
+    missing = [r for r in tracks if r not in profile.sensors]
+    if missing:
+        tracks = {r: t for r, t in tracks.items() if r in profile.sensors}
+    src = _from_squats(tracks, p, profile, neutral_from_profile=True)
+    earlier = {
+        r: _Prior(
+            x=profile.sensors[r].mount.matrix[:, 0],
+            sigma_deg=profile.sensors[r].quality.axis_uncertainty_deg or 3.0,
+        )
+        for r in tracks
+    }
+    cal = _finish(tracks, src, p, source, earlier)
+    newer = cal.profile(profile.name, thresholds=profile.thresholds)
+    if set(profile.sensors) - set(newer.sensors):  # a sensor without data keeps its mount
+        sensors = {**profile.sensors, **newer.sensors}
+        record = replace(
+            newer.calibration,
+            lumbopelvic_available=Role.LUMBAR in sensors,
+            axis_uncertainty_deg={
+                r.label: c.quality.axis_uncertainty_deg for r, c in sensors.items()
+            },
+        )
+        newer = replace(newer, sensors=sensors, calibration=record)
+    reason = f"refined from the squats in {source or 'a session'}"
+    return profile.updated(newer, reason), cal
 
 
 def _no_bend_error(where: str, top: float, threshold: float) -> CalibrationError:
@@ -628,7 +691,11 @@ def calibrate(
 
 
 def _finish(
-    tracks: Mapping[Role, _Track], src: _Source, p: CalibrationParams, source: str | None
+    tracks: Mapping[Role, _Track],
+    src: _Source,
+    p: CalibrationParams,
+    source: str | None,
+    earlier: Mapping[Role, _Prior] | None = None,
 ) -> Calibration:
     roles = [r for r in ROLES if r in tracks]
     amplitude = {r: max(src.peaks[r], default=0.0) for r in roles}
@@ -657,7 +724,7 @@ def _finish(
                 f"than forward ({g.twist_ratio:.1f} times as much). Bend straight forward, "
                 "without twisting, and calibrate again"
             )
-        ax = _estimate_axis(r, z, src.motions[r], p)
+        ax = _estimate_axis(r, z, src.motions[r], p, (earlier or {}).get(r))
         warnings += ax.warnings
         x, y = ax.x, ax.y
         mount = Mount(np.column_stack([x, y, z]))
@@ -737,9 +804,14 @@ def _on_grid(tr: _Track, up: FloatArray, t: FloatArray, grid: FloatArray) -> Flo
 
 
 def _from_squats(
-    tracks: Mapping[Role, _Track], p: CalibrationParams, profile: AthleteProfile | None
+    tracks: Mapping[Role, _Track],
+    p: CalibrationParams,
+    profile: AthleteProfile | None,
+    *,
+    neutral_from_profile: bool = False,
 ) -> _Source:
-    """Calibrate from a session's own squats (see the module docstring)."""
+    """Calibrate from a session's own squats (see the module docstring). With
+    ``neutral_from_profile`` the neutral must come from ``profile`` (refining it)."""
     lo = max(float(tr.t_s[0]) for tr in tracks.values())
     hi = min(min(float(tr.t_s[-1]) for tr in tracks.values()), lo + p.squat_search_s)
     if hi - lo < 3.0:
@@ -783,7 +855,7 @@ def _from_squats(
     for tr in tracks.values():
         still &= _still_mask(tr, p, grid)
     stand: Window | None = None
-    for a, b in _runs(still):
+    for a, b in [] if neutral_from_profile else _runs(still):
         t_a, t_b = float(grid[a]), float(grid[b - 1])
         if t_b - t_a >= p.auto_static_s:
             stand = _stillest(tracks, t_a, t_b, p)
@@ -809,6 +881,11 @@ def _from_squats(
             <= p.profile_neutral_max_deg
             for r in tracks
         )
+        if neutral_from_profile and not usable:
+            raise CalibrationError(
+                "the sensors sit differently from the stored profile (taped on again?): "
+                "calibrate again instead of refining"
+            )
         if usable and profile is not None:
             z = {r: _unit(np.asarray(profile.sensors[r].neutral.up_sensor)) for r in tracks}
             neutral = "profile"
