@@ -111,6 +111,9 @@ class CalibrationParams:
     min_sensor_bend_deg: float = 3.0
     #: Bends needed (the tilt must come back below half the detection threshold between).
     min_bends: int = 1
+    #: The automatic search takes a stand followed by at least this many bends (one bend
+    #: after a stand is as likely a pick-up, with its twist, as a calibration).
+    auto_min_bends: int = 2
     #: Prior: sideways turn of a sensor's face on the skin, 1 sigma, deg.
     face_roll_deg: float = 12.0
     #: Sideways movement (side bend, roll) that goes with a forward bend, 1 sigma, deg.
@@ -127,6 +130,8 @@ class CalibrationParams:
     max_prior_offset_deg: float = 60.0
     #: Sensors swapped when the sacrum sensor's bend exceeds the lumbar's by more than this, deg.
     swap_margin_deg: float = 5.0
+    #: A movement whose pelvis goes down at least this is a squat, not a calibration bend, cm.
+    squat_drop_cm: float = 15.0
     #: Squats: a descent is found when the most-turning sensor tilts at least this, deg.
     squat_bend_deg: float = 10.0
     #: Squats: upright moments are within this of the upright direction, deg.
@@ -357,12 +362,15 @@ def _estimate_axis(
     motions: Sequence[_Motion],
     p: CalibrationParams,
     earlier: _Prior | None = None,
+    *,
+    drop_outliers: bool = False,
 ) -> _Axis:
     """The medio-lateral axis of one sensor (see the module docstring, step 2); ``z`` is the
     neutral vertical. Each motion's up displacement is measured from where it started.
 
     ``earlier`` (refining a stored profile) replaces the face's prior by that calibration's
-    axis, sign included."""
+    axis, sign included. ``drop_outliers`` skips motions that disagree with the others (a
+    session's squats) instead of refusing (instructed bends)."""
     name = _ROLE_NAMES[role]
     face = np.array([0.0, 0.0, 1.0])
     pf = face - np.dot(face, z) * z
@@ -377,7 +385,6 @@ def _estimate_axis(
         e1 = _unit(np.cross(z, [1.0, 0.0, 0.0] if abs(z[0]) < 0.9 else [0.0, 1.0, 0.0]))
         prior_sigma = None
     e2 = np.cross(z, e1)
-    cx = cy = wsum = 0.0
     heads: list[tuple[float, float]] = []
     for m in motions:
         if m.peak_deg < p.min_sensor_bend_deg:
@@ -387,12 +394,7 @@ def _estimate_axis(
         if float(np.linalg.norm(d)) < 1e-9:
             continue
         h = math.degrees(math.atan2(float(np.dot(d, e2)), float(np.dot(d, e1))))
-        sig = math.degrees(math.atan2(p.bend_side_deg, m.peak_deg))
-        w = 1.0 / sig**2
-        heads.append((h, sig))
-        cx += w * math.cos(math.radians(h))
-        cy += w * math.sin(math.radians(h))
-        wsum += w
+        heads.append((h, math.degrees(math.atan2(p.bend_side_deg, m.peak_deg))))
     if not heads:
         top = max((m.peak_deg for m in motions), default=0.0)
         raise CalibrationError(
@@ -400,17 +402,33 @@ def _estimate_axis(
             "side-to-side axis is unknown; check that it is taped firmly to the skin, then "
             f"{ADVICE}"
         )
-    hb = math.degrees(math.atan2(cy, cx))
-    sb = 1.0 / math.sqrt(wsum)
-    for h, sig in heads:
-        off = abs(_wrap_deg(h - hb))
-        if off > max(p.outlier_sigma * math.hypot(sig, sb), p.min_outlier_deg):
-            raise CalibrationError(
-                f"the bends were not straight forward: the {name} sensor turned {off:.0f}° "
-                "away from its other bends' direction, as in leaning or twisting to the side. "
-                "Bend straight forward, without twisting or leaning sideways, and calibrate again"
-            )
+    dropped = 0
+    while True:
+        w = [1.0 / sig**2 for _, sig in heads]
+        cx = sum(wi * math.cos(math.radians(h)) for wi, (h, _) in zip(w, heads, strict=True))
+        cy = sum(wi * math.sin(math.radians(h)) for wi, (h, _) in zip(w, heads, strict=True))
+        hb = math.degrees(math.atan2(cy, cx))
+        sb = 1.0 / math.sqrt(sum(w))
+        excess = [
+            abs(_wrap_deg(h - hb)) / max(p.outlier_sigma * math.hypot(sig, sb), p.min_outlier_deg)
+            for h, sig in heads
+        ]
+        worst = int(np.argmax(excess))
+        if excess[worst] <= 1.0:
+            break
+        if drop_outliers and len(heads) > 2:  # squats are not instructed: skip an odd one
+            del heads[worst]
+            dropped += 1
+            continue
+        off = abs(_wrap_deg(heads[worst][0] - hb))
+        raise CalibrationError(
+            f"the bends were not straight forward: the {name} sensor turned {off:.0f}° "
+            "away from its other bends' direction, as in leaning or twisting to the side. "
+            "Bend straight forward, without twisting or leaning sideways, and calibrate again"
+        )
     warnings: list[str] = []
+    if dropped:
+        warnings.append(f"the {name} sensor: {dropped} movement(s) unlike the others were skipped")
     # the prior: posterior along +e1 (face out) or -e1 (face in); the bends pick which
     prior_h = 0.0 if earlier is not None or abs(_wrap_deg(hb)) <= 90.0 else 180.0
     h, sigma = hb, sb
@@ -672,22 +690,21 @@ def calibrate(
     """
     p = params or CalibrationParams()
     tracks = _tracks(samples)
-    if static is None and functional is None:
-        try:
-            windows = _resolve_windows(tracks, None, None, p)
-        except CalibrationError as first:
-            try:
-                src = _from_squats(tracks, p, profile)
-            except CalibrationError as second:
-                raise CalibrationError(
-                    f"{first}. Nor could the squats calibrate it: {second}"
-                ) from None
-        else:
-            src = _from_stand_and_bends(tracks, windows, p)
-    else:
+    if static is not None or functional is not None:
         windows = _resolve_windows(tracks, static, functional, p)
-        src = _from_stand_and_bends(tracks, windows, p)
-    return _finish(tracks, src, p, source)
+        return _finish(tracks, _from_stand_and_bends(tracks, windows, p), p, source)
+    try:
+        windows = _resolve_windows(tracks, None, None, p)
+        return _finish(tracks, _from_stand_and_bends(tracks, windows, p), p, source)
+    except CalibrationError as first:
+        # no usable stand and bends (or a stand and a pick-up that failed a check): the
+        # session's own squats may calibrate it; if not, the first reason is the one to give
+        try:
+            return _finish(tracks, _from_squats(tracks, p, profile), p, source)
+        except CalibrationError as second:
+            if str(first).startswith("could not find the calibration"):
+                raise CalibrationError(f"{first}. Nor could the squats: {second}") from None
+            raise first from None
 
 
 def _finish(
@@ -699,14 +716,16 @@ def _finish(
 ) -> Calibration:
     roles = [r for r in ROLES if r in tracks]
     amplitude = {r: max(src.peaks[r], default=0.0) for r in roles}
+    # how far each sensor turned from where each bend started (a squat starts braced)
+    turned = {r: max((m.peak_deg for m in src.motions[r]), default=0.0) for r in roles}
     margin = 0.0
     if Role.LUMBAR in tracks:
-        margin = amplitude[Role.LUMBAR] - amplitude[Role.SACRUM]
+        margin = turned[Role.LUMBAR] - turned[Role.SACRUM]
         if margin < -p.swap_margin_deg:
             raise CalibrationError(
                 "sensors swapped: the lumbar sensor seems to be on the sacrum (in the "
-                f"{src.motion_source} the sacrum sensor tilted {amplitude[Role.SACRUM]:.0f}°, the "
-                f"lumbar sensor only {amplitude[Role.LUMBAR]:.0f}°, but the lower back always "
+                f"{src.motion_source} the sacrum sensor tilted {turned[Role.SACRUM]:.0f}°, the "
+                f"lumbar sensor only {turned[Role.LUMBAR]:.0f}°, but the lower back always "
                 "turns at least as much as the pelvis); swap the two sensors, or their roles, "
                 "and calibrate again"
             )
@@ -724,7 +743,14 @@ def _finish(
                 f"than forward ({g.twist_ratio:.1f} times as much). Bend straight forward, "
                 "without twisting, and calibrate again"
             )
-        ax = _estimate_axis(r, z, src.motions[r], p, (earlier or {}).get(r))
+        ax = _estimate_axis(
+            r,
+            z,
+            src.motions[r],
+            p,
+            (earlier or {}).get(r),
+            drop_outliers=src.motion_source == "squats",
+        )
         warnings += ax.warnings
         x, y = ax.x, ax.y
         mount = Mount(np.column_stack([x, y, z]))
@@ -819,8 +845,10 @@ def _from_squats(
     grid = np.arange(lo, hi, 0.02)
     ups: dict[Role, FloatArray] = {}
     quiet = np.ones(len(grid), dtype=bool)
+    own: dict[Role, tuple[slice, FloatArray]] = {}
     for r, tr in tracks.items():
         sl, up = _up_vectors(tr, lo, hi, p.method)
+        own[r] = (sl, up)
         ups[r] = _on_grid(tr, up, tr.t_s[sl], grid)
         n = max(3, round(0.5 * tr.rate_hz))
         rate = np.degrees(_moving_mean(np.linalg.norm(tr.gyr, axis=1), n))
@@ -830,8 +858,16 @@ def _from_squats(
     z0 = {r: _unit(np.median(ups[r][quiet], axis=0)) for r in tracks}
     ref_tilt = np.max([_tilt_deg(ups[r], z0[r]) for r in tracks], axis=0)
     descents = _bends(grid, ref_tilt, p.squat_bend_deg)
+    sl, up = own[Role.SACRUM]
+    sac = tracks[Role.SACRUM]
+    # squats only: a pick-up or a bend is not a squat descent (and may twist)
+    descents = [
+        b for b in descents if _drop_cm(sac.t_s[sl], sac.acc[sl], up, b[0], b[2]) >= p.squat_drop_cm
+    ]
     if not descents:
-        raise _no_bend_error("in the recording", float(ref_tilt.max()), p.squat_bend_deg)
+        raise CalibrationError(
+            f"no calibration bend and no squat found in the recording. To calibrate, {ADVICE}"
+        )
     upright = quiet & (ref_tilt < p.upright_tilt_deg)
     if upright.sum() * 0.02 < p.min_upright_s:
         raise CalibrationError(
@@ -964,6 +1000,22 @@ def _runs(mask: BoolArray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
 
 
+def _drop_cm(t: FloatArray, acc: FloatArray, up: FloatArray, t0: float, t1: float) -> float:
+    """How far a sensor went down between two moments at rest, cm (vertical acceleration,
+    integrated twice, the velocity drift removed so that it is at rest at both ends)."""
+    m = (t >= t0 - 0.3) & (t <= t1 + 0.3)
+    if m.sum() < 10:
+        return 0.0
+    tt = t[m]
+    dt = np.diff(tt, prepend=tt[0])
+    a = np.sum(acc[m] * up[m], axis=1)
+    a = a - a.mean()  # at rest at both ends: the mean vertical acceleration is gravity
+    v = np.cumsum(a * dt)
+    v = v - np.interp(tt, [tt[0], tt[-1]], [v[0], v[-1]])
+    x = np.cumsum(v * dt)
+    return float(100.0 * (x.max() - x.min()))
+
+
 def _find_bends_after(
     tracks: Mapping[Role, _Track],
     static: Window,
@@ -980,20 +1032,30 @@ def _find_bends_after(
     if len(grid) < 10:
         return None
     tilt = np.zeros(len(grid))
-    for tr in tracks.values():
+    sacrum_up: tuple[slice, FloatArray] | None = None
+    for r, tr in tracks.items():
         z = _unit(tr.acc[tr.span(static)].mean(axis=0))
         t0 = max(lo, static.start_s)
         sl, up = _up_vectors(tr, t0, end, p.method)
+        if r is Role.SACRUM:
+            sacrum_up = (sl, up)
         tilt = np.maximum(tilt, np.interp(grid, tr.t_s[sl], _tilt_deg(up, z)))
     found = _bends(grid, tilt, _bend_threshold(tracks, p))
-    if len(found) < p.min_bends or found[0][0] > static.end_s + p.bend_search_s:
+    if sacrum_up is not None:  # squats are not calibration bends (their stand is the brace)
+        sl, up = sacrum_up
+        tr = tracks[Role.SACRUM]
+        found = [
+            b for b in found if _drop_cm(tr.t_s[sl], tr.acc[sl], up, b[0], b[2]) < p.squat_drop_cm
+        ]
+    need = max(p.min_bends, p.auto_min_bends)
+    if len(found) < need or found[0][0] > static.end_s + p.bend_search_s:
         return None
     chosen = [found[0]]
     for b in found[1:]:
-        if len(chosen) >= p.min_bends and b[0] - chosen[-1][2] > 3.0:
+        if len(chosen) >= need and b[0] - chosen[-1][2] > 3.0:
             break
         chosen.append(b)
-    if len(chosen) < p.min_bends:
+    if len(chosen) < need:
         return None
     # end: back to rest (tilt small or both sensors still), at most 1.5 s after the last bend
     last = chosen[-1][2]
