@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from pytestqt.qtbot import QtBot
 
 from conftest import FakeClock
@@ -60,6 +61,23 @@ def test_wizard_accepts_a_lumbar_dominant_athlete(
         wizard.tick()
     assert wizard.step == 4 and wizard.calibration is not None, wizard.result_text.text()
     assert "further" not in wizard.result_text.text()
+    wizard.save_button.click()
+    # calibrating again keeps the first calibration in the athlete's history
+    first = ProfileStore(tmp_path).load("Kim")
+    again = CalibrationWizard(feed=SimCalibrationFeed(seed=6), profiles_dir=tmp_path, clock=clock)
+    qtbot.addWidget(again)
+    again.athlete.setCurrentText("Kim")
+    again.next_button.click()
+    again.next_button.click()
+    for _ in range(int((again.feed.still_s + again.feed.bends_s) * 30) + 5):
+        clock.advance(1 / 30)
+        again.tick()
+    assert again.calibration is not None, again.result_text.text()
+    again.save_button.click()
+    prof = ProfileStore(tmp_path).load("Kim")
+    assert prof.revision == 2 and prof.history[0].reason == "calibrated again in the wizard"
+    old = prof.model(revision=1).mounts[Role.SACRUM].matrix
+    assert np.allclose(old, first.mounts[Role.SACRUM].matrix, atol=1e-8)
 
 
 def test_wizard_needs_a_name(qtbot: QtBot, clock: FakeClock, tmp_path: Path) -> None:

@@ -168,8 +168,9 @@ class CalibrationWizard(QDialog):
     def _build_pages(self) -> None:
         _, lay = self._page(
             "Who is training?",
-            "Choose an athlete, or type a new name. Calibrating again replaces the athlete's "
-            "sensor placement and keeps their thresholds.",
+            "Choose an athlete, or type a new name. Calibrating again updates the athlete's "
+            "sensor placement (the previous one is kept in their history) and keeps their "
+            "thresholds.",
         )
         self.athlete = QComboBox()
         self.athlete.setEditable(True)
@@ -181,8 +182,8 @@ class CalibrationWizard(QDialog):
         _page, lay = self._page(
             "Put the sensors on",
             "Lumbar sensor: on the spine at the waist, around L1. Sacrum sensor: on the flat "
-            "bone just above the buttocks' cleft. Any rotation is fine; tape them flat so they "
-            "do not wobble.",
+            "bone just above the buttocks' cleft. Any rotation is fine, face out or in (a clip "
+            "or a pouch); tape them flat so they do not wobble.",
         )
         row = QHBoxLayout()
         row.addStretch(1)
@@ -310,11 +311,13 @@ class CalibrationWizard(QDialog):
         if cal is None:
             return
         name = self.athlete_name or "athlete"
-        thresholds = self.thresholds
+        profile = cal.profile(name, thresholds=self.thresholds)  # type: ignore[attr-defined]
         if self.store.exists(name):
             with contextlib.suppress(WinkmonError):
-                thresholds = self.store.load(name).thresholds
-        profile = cal.profile(name, thresholds=thresholds)  # type: ignore[attr-defined]
+                stored = self.store.load(name)
+                profile = stored.updated(
+                    profile.with_thresholds(stored.thresholds), "calibrated again in the wizard"
+                )
         self.saved_path = self.store.save(profile)
         self.result_text.setText(self.result_text.text() + f"\n\nSaved as “{name}”.")
         self.accept()
