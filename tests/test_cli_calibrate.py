@@ -131,3 +131,24 @@ def test_stand_then_squats_calibrates_and_says_so(
     prof = ProfileStore(tmp_path / "p").load("Lee")
     assert prof.calibration.neutral_source == "stand"
     assert "axis ±" in out
+
+
+def test_sacrum_only_recording(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from winkmon.recording import RecordingWriter
+    from winkmon.sim import SimStream
+
+    path = tmp_path / "solo.winkmon"
+    stream = SimStream(SimConfig.random(5), SessionScript((Stand(3.0), Calibrate(), Stand(2.0))))
+    with RecordingWriter(path, session_start_ns=0, simulated=True) as w:
+        sp = stream.start_params[Role.SACRUM]
+        w.add_sensor(Role.SACRUM, sp.rate_hz, stream.infos[Role.SACRUM], sp)
+        for chunk in stream.chunks(10.0):
+            w.write_frames(
+                Role.SACRUM, [(f.t_host_ns, f.payload) for f in chunk if f.role is Role.SACRUM]
+            )
+    argv = ["calibrate", str(path), "--athlete", "Solo", "--profiles", str(tmp_path / "p")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "lumbopelvic angle unavailable" in out and "lumbar" not in out.split("sacrum")[0]
+    prof = ProfileStore(tmp_path / "p").load("Solo")
+    assert set(prof.sensors) == {Role.SACRUM} and not prof.lumbopelvic_available

@@ -41,11 +41,21 @@ disagree, or all sideways); *axis uncertain* (the 1 deg limit above).
 saying the lumbopelvic angle is unavailable (``lumbopelvic_available`` False).
 
 **No separate calibration**: when a recording has no stand followed by bends, the session's
-squats calibrate it (``motion_source`` ``"squats"``): their descents tilt the pelvis 15-30 deg;
-the upright moments between reps, still in the filter's inclination (``upright_spread_deg``)
-rather than in raw gyroscope terms (~7 deg/s there), give the vertical.
+squats calibrate it (``motion_source`` ``"squats"``): their descents tilt the pelvis 15-30 deg
+(a movement counts as a squat when the pelvis goes down ``squat_drop_cm`` or more; pick-ups
+and bends do not); the upright moments between reps, still in the filter's inclination
+(``upright_spread_deg``) rather than in raw gyroscope terms (~7 deg/s there), give the
+vertical. Squats are not instructed, so an odd one is skipped rather than refused.
 
-:func:`find_windows` finds a stand and its bends when they are not given.
+**Refinement**: :func:`refine` combines a stored profile's axes (their stated uncertainty as
+the prior) with a session's squats and returns the profile's next revision, the previous
+calibration kept in its history.
+
+:func:`find_windows` finds a stand and its bends when they are not given: the first still
+stretch (passing the stillness checks) followed by ``auto_min_bends`` bends that are not
+squats.
+
+Measured with ``bench/calibration.py`` (see ``calibration/README.md`` for the figures).
 """
 
 from __future__ import annotations
@@ -824,7 +834,8 @@ def _motion(up: FloatArray) -> _Motion:
     return _Motion(up, start, float(tilt.max()) if tilt.size else 0.0)
 
 
-def _on_grid(tr: _Track, up: FloatArray, t: FloatArray, grid: FloatArray) -> FloatArray:
+def _on_grid(up: FloatArray, t: FloatArray, grid: FloatArray) -> FloatArray:
+    """Up vectors at times ``t`` resampled on ``grid`` (unit length again)."""
     out = np.stack([np.interp(grid, t, up[:, k]) for k in range(3)], axis=1)
     return out / np.linalg.norm(out, axis=1, keepdims=True)
 
@@ -849,7 +860,7 @@ def _from_squats(
     for r, tr in tracks.items():
         sl, up = _up_vectors(tr, lo, hi, p.method)
         own[r] = (sl, up)
-        ups[r] = _on_grid(tr, up, tr.t_s[sl], grid)
+        ups[r] = _on_grid(up, tr.t_s[sl], grid)
         n = max(3, round(0.5 * tr.rate_hz))
         rate = np.degrees(_moving_mean(np.linalg.norm(tr.gyr, axis=1), n))
         quiet &= np.interp(grid, tr.t_s, rate) < p.upright_gyro_deg_s
