@@ -364,6 +364,14 @@ def test_only_sideways_bends_are_refused() -> None:
         calibrate(samples, truth["static"], truth["functional"])  # type: ignore[arg-type]
 
 
+def test_bending_backwards_is_flagged() -> None:
+    # backward bends with sensors facing out look like forward bends with both facing in
+    syn = Synth(seed=9, pelvis_peaks_deg=(-30.0, -30.0), flexion_peaks_deg=(-25.0, -25.0))
+    samples, truth = syn.build()
+    cal = calibrate(samples, truth["static"], truth["functional"])  # type: ignore[arg-type]
+    assert any("bent backwards" in w for w in cal.warnings)
+
+
 def test_window_outside_the_recording() -> None:
     samples, truth = Synth(seed=1).build()
     with pytest.raises(CalibrationError, match="outside the recording"):

@@ -793,6 +793,11 @@ def _finish(
             ),
         )
         log.debug("%s mount (±%.1f deg):\n%s", r.label, ax.sigma_deg, mount.matrix)
+    if len(sensors) == 2 and all(c.quality.facing_in for c in sensors.values()):
+        warnings.append(
+            "both sensors face into the body, as found from the motion; if they face out of "
+            "the back instead, the athlete bent backwards: calibrate again bending forward"
+        )
     total = math.sqrt(sum(e * e for e in errors.values()))
     if total > p.max_angle_error_deg:
         worst = max(errors, key=lambda r: errors[r])
