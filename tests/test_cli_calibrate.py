@@ -152,3 +152,23 @@ def test_sacrum_only_recording(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "lumbopelvic angle unavailable" in out and "lumbar" not in out.split("sacrum")[0]
     prof = ProfileStore(tmp_path / "p").load("Solo")
     assert set(prof.sensors) == {Role.SACRUM} and not prof.lumbopelvic_available
+
+
+def test_refine_from_a_session_of_squats(
+    session: tuple[Path, dict[str, object]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from winkmon.sim import SquatSet
+
+    path, _ = session
+    prof_dir = str(tmp_path / "p")
+    argv = ["--athlete", "Alex", "--profiles", prof_dir]
+    assert main(["calibrate", "--refine", str(path), *argv]) == 2  # nothing to refine yet
+    assert "needs a stored profile" in capsys.readouterr().err
+    assert main(["calibrate", str(path), *argv]) == 0
+    squats = tmp_path / "squats.winkmon"  # the same athlete and mounts (same seed), squatting
+    write_simulated_recording(squats, SimConfig.random(3), SessionScript((SquatSet(n_reps=6),)))
+    assert main(["calibrate", "--refine", str(squats), *argv]) == 0
+    out = capsys.readouterr().out
+    assert "updated from calibration 1: refined from the squats" in out
+    prof = ProfileStore(tmp_path / "p").load("Alex")
+    assert prof.revision == 2 and prof.calibration.neutral_source == "profile"

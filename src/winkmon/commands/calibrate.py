@@ -42,6 +42,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--method", default="vqf", help="orientation filter: vqf, madgwick, mahony or ekf"
     )
     p.add_argument(
+        "--refine",
+        action="store_true",
+        help="refine the athlete's stored profile from this session's squats (the neutral "
+        "stays; the previous calibration is kept in the history)",
+    )
+    p.add_argument(
         "--replace",
         dest="keep_history",
         action="store_false",
@@ -52,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from winkmon.calibration import CalibrationParams, calibrate
+    from winkmon.calibration import CalibrationParams, calibrate, refine
     from winkmon.errors import CalibrationError, ProfileError
     from winkmon.orientation import METHODS
     from winkmon.profiles import ProfileStore, Window, parse_thresholds, resolve_profiles_dir
@@ -83,6 +89,21 @@ def run(args: argparse.Namespace) -> int:
         replay = load_samples(rec)
         addresses = {role: sm.address for role, sm in rec.sensors.items()}
         source = str(rec.path)
+    if args.refine:
+        if stored is None:
+            raise CalibrationError(
+                f"--refine needs a stored profile for {args.athlete!r}; calibrate first"
+            )
+        profile, cal = refine(
+            stored,
+            replay.samples,
+            params=CalibrationParams(method=args.method.lower()),
+            source=source,
+        )
+        path = store.save(profile)
+        print(summary(profile, cal))
+        print(f"saved: {path}")
+        return 0
     cal = calibrate(
         replay.samples,
         windows["static"],
