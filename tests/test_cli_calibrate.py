@@ -40,7 +40,11 @@ def test_calibrate_saves_a_profile(
     truth = make_mounts(SimConfig.random(3))
     for role in (Role.SACRUM, Role.LUMBAR):
         r = prof.mounts[role].matrix.T @ truth[role].matrix.T
-        assert np.degrees(np.arccos(np.clip(0.5 * (np.trace(r) - 1), -1, 1))) < 2.0
+        err = np.degrees(np.arccos(np.clip(0.5 * (np.trace(r) - 1), -1, 1)))
+        stated = prof.sensors[role].quality.axis_uncertainty_deg
+        assert stated is not None and err < 3.0 * stated + 0.5
+    # the quality is shown: each axis's uncertainty and the effect at 30 deg of flexion
+    assert "axis ±" in out and "at 30° of flexion" in out
 
 
 def test_calibrate_with_windows_and_env_dir(
@@ -89,3 +93,82 @@ def test_missing_recording_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture
     argv = ["calibrate", str(tmp_path / "nope.winkmon"), "--athlete", "x"]
     assert main([*argv, "--profiles", str(tmp_path / "p")]) == 2
     assert "winkmon: error:" in capsys.readouterr().err
+
+
+def test_calibrating_again_keeps_the_history(
+    session: tuple[Path, dict[str, object]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = session
+    argv = ["calibrate", str(path), "--athlete", "Kai", "--profiles", str(tmp_path)]
+    assert main([*argv, "--thresholds", "flexion=4"]) == 0
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    prof = ProfileStore(tmp_path).load("Kai")
+    assert prof.revision == 2 and prof.history[0].reason.startswith("calibrated again")
+    assert prof.thresholds.flexion_deg == 4.0  # kept: no --thresholds the second time
+    assert "updated from calibration 1" in out
+    assert np.allclose(
+        prof.model(revision=1).mounts[Role.SACRUM].matrix,
+        prof.mounts[Role.SACRUM].matrix,
+        atol=0.05,
+    )
+    assert main([*argv, "--replace"]) == 0
+    assert ProfileStore(tmp_path).load("Kai").revision == 1
+
+
+def test_stand_then_squats_calibrates_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from winkmon.sim import SquatSet
+
+    path = tmp_path / "squats.winkmon"
+    write_simulated_recording(
+        path, SimConfig.random(8), SessionScript((Stand(4.0), SquatSet(n_reps=5), Stand(2.0)))
+    )
+    argv = ["calibrate", str(path), "--athlete", "Lee", "--profiles", str(tmp_path / "p")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    prof = ProfileStore(tmp_path / "p").load("Lee")
+    assert prof.calibration.neutral_source == "stand"
+    assert "axis ±" in out
+
+
+def test_sacrum_only_recording(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from winkmon.recording import RecordingWriter
+    from winkmon.sim import SimStream
+
+    path = tmp_path / "solo.winkmon"
+    stream = SimStream(SimConfig.random(5), SessionScript((Stand(3.0), Calibrate(), Stand(2.0))))
+    with RecordingWriter(path, session_start_ns=0, simulated=True) as w:
+        sp = stream.start_params[Role.SACRUM]
+        w.add_sensor(Role.SACRUM, sp.rate_hz, stream.infos[Role.SACRUM], sp)
+        for chunk in stream.chunks(10.0):
+            w.write_frames(
+                Role.SACRUM, [(f.t_host_ns, f.payload) for f in chunk if f.role is Role.SACRUM]
+            )
+    argv = ["calibrate", str(path), "--athlete", "Solo", "--profiles", str(tmp_path / "p")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "lumbopelvic angle unavailable" in out and "lumbar" not in out.split("sacrum")[0]
+    prof = ProfileStore(tmp_path / "p").load("Solo")
+    assert set(prof.sensors) == {Role.SACRUM} and not prof.lumbopelvic_available
+
+
+def test_refine_from_a_session_of_squats(
+    session: tuple[Path, dict[str, object]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from winkmon.sim import SquatSet
+
+    path, _ = session
+    prof_dir = str(tmp_path / "p")
+    argv = ["--athlete", "Alex", "--profiles", prof_dir]
+    assert main(["calibrate", "--refine", str(path), *argv]) == 2  # nothing to refine yet
+    assert "needs a stored profile" in capsys.readouterr().err
+    assert main(["calibrate", str(path), *argv]) == 0
+    squats = tmp_path / "squats.winkmon"  # the same athlete and mounts (same seed), squatting
+    write_simulated_recording(squats, SimConfig.random(3), SessionScript((SquatSet(n_reps=6),)))
+    assert main(["calibrate", "--refine", str(squats), *argv]) == 0
+    out = capsys.readouterr().out
+    assert "updated from calibration 1: refined from the squats" in out
+    prof = ProfileStore(tmp_path / "p").load("Alex")
+    assert prof.revision == 2 and prof.calibration.neutral_source == "profile"

@@ -19,6 +19,7 @@ from winkmon.profiles import (
     SensorNeutral,
     SensorQuality,
     Window,
+    calibration_quality_lines,
     parse_thresholds,
     profile_file_name,
     resolve_profiles_dir,
@@ -32,7 +33,9 @@ def rotation(seed: int) -> np.ndarray:
     return q if np.linalg.det(q) > 0 else -q
 
 
-def sensor(seed: int, address: str | None = None) -> SensorCalibration:
+def sensor(
+    seed: int, address: str | None = None, uncertainty_deg: float | None = 3.0
+) -> SensorCalibration:
     m = rotation(seed)
     return SensorCalibration(
         mount=Mount(m),
@@ -51,6 +54,8 @@ def sensor(seed: int, address: str | None = None) -> SensorCalibration:
             axis_ratio=0.05,
             axis_up_angle_deg=89.0,
             axis_agreement_deg=0.4,
+            axis_uncertainty_deg=uncertainty_deg,
+            angle_error_deg=None if uncertainty_deg is None else 0.15,
         ),
         address=address,
     )
@@ -77,7 +82,7 @@ def test_json_round_trip() -> None:
     prof = make_profile()
     text = prof.to_json()
     doc = json.loads(text)
-    assert doc["schema_version"] == SCHEMA_VERSION == 1
+    assert doc["schema_version"] == SCHEMA_VERSION == 2
     assert doc["sensors"]["sacrum"]["address"] == "C0:11:22:33:44:55"
     assert len(doc["sensors"]["lumbar"]["mount"]) == 3
     back = AthleteProfile.from_json(text)
@@ -99,8 +104,8 @@ def test_model() -> None:
 
 def test_newer_schema_is_refused() -> None:
     doc = json.loads(make_profile().to_json())
-    doc["schema_version"] = 2
-    with pytest.raises(ProfileError, match=r"alex\.json: profile schema version 2 .*update"):
+    doc["schema_version"] = 3
+    with pytest.raises(ProfileError, match=r"alex\.json: profile schema version 3 .*update"):
         AthleteProfile.from_json(json.dumps(doc), origin="alex.json")
 
 
@@ -201,3 +206,92 @@ def test_window() -> None:
     for bad in ("5:3", "2", "a:b", "1:2:3"):
         with pytest.raises(ValueError):
             Window.parse(bad)
+
+
+# ---------------------------------------------------------------------- schema 2
+def v1_document() -> dict[str, object]:
+    """A profile as winkmon wrote it before schema 2 (no uncertainty, history, sources)."""
+    doc = json.loads(make_profile().to_json())
+    doc["schema_version"] = 1
+    for key in ("revision", "history"):
+        del doc[key]
+    for key in ("motion_source", "neutral_source", "angle_error_deg", "lumbopelvic_available"):
+        del doc["calibration"][key]
+    del doc["calibration"]["axis_uncertainty_deg"]
+    for sc in doc["sensors"].values():
+        for key in ("axis_uncertainty_deg", "angle_error_deg", "facing_in"):
+            del sc["quality"][key]
+    return doc
+
+
+def test_version_1_profiles_still_load(tmp_path: Path) -> None:
+    prof = AthleteProfile.from_dict(v1_document(), origin="old.json")
+    assert prof.schema_version == 1 and prof.revision == 1 and prof.lumbopelvic_available
+    assert prof.sensors[Role.SACRUM].quality.axis_uncertainty_deg is None
+    assert prof.calibration.motion_source == "bends" and prof.calibration.neutral_source == "stand"
+    assert np.allclose(prof.model().mounts[Role.LUMBAR].matrix, rotation(2), atol=1e-8)
+    lines = calibration_quality_lines(prof)
+    assert any("not recorded" in line for line in lines)
+    # saved again, it is a version 2 file
+    ProfileStore(tmp_path).save(prof)
+    assert json.loads(ProfileStore(tmp_path).path_for(prof.name).read_text())["schema_version"] == 2
+
+
+def test_version_1_needs_both_sensors() -> None:
+    doc = v1_document()
+    del doc["sensors"]["lumbar"]  # type: ignore[attr-defined]
+    with pytest.raises(ProfileError, match="both sensors"):
+        AthleteProfile.from_dict(doc, origin="old.json")
+
+
+def test_the_report_block_carries_the_uncertainty() -> None:
+    doc = make_profile().calibration.as_dict()
+    assert "axis_uncertainty_deg" in doc and "lumbopelvic_available" in doc
+
+
+def test_sacrum_only_profile() -> None:
+    prof = AthleteProfile(
+        name="Solo",
+        sensors={Role.SACRUM: sensor(1)},
+        calibration=CalibrationRecord(
+            static=Window(2.0, 5.0), functional=Window(5.3, 12.0), lumbopelvic_available=False
+        ),
+    )
+    assert not prof.lumbopelvic_available
+    back = AthleteProfile.from_json(prof.to_json())
+    assert set(back.sensors) == {Role.SACRUM} and not back.calibration.lumbopelvic_available
+    assert "lumbar" not in json.loads(prof.to_json())["sensors"]
+    assert np.allclose(back.mounts[Role.SACRUM].matrix, rotation(1), atol=1e-8)
+    with pytest.raises(ProfileError, match="sacrum sensor only: the lumbopelvic angle is"):
+        prof.model()
+    assert any("lumbopelvic angle unavailable" in line for line in calibration_quality_lines(prof))
+    with pytest.raises(ValueError, match="sacrum"):
+        AthleteProfile(name="x", sensors={Role.LUMBAR: sensor(2)}, calibration=prof.calibration)
+
+
+def test_update_keeps_the_previous_calibration() -> None:
+    old = make_profile()
+    new_sensors = {Role.SACRUM: sensor(3, uncertainty_deg=1.0), Role.LUMBAR: sensor(4)}
+    newer = AthleteProfile(
+        name="ignored",
+        sensors=new_sensors,
+        calibration=CalibrationRecord(
+            static=Window(1.0, 3.0), functional=Window(4.0, 9.0), motion_source="squats"
+        ),
+        created_utc="2025-03-02T10:00:00Z",
+    )
+    upd = old.updated(newer, "refined from the first squats")
+    assert upd.revision == 2 and upd.name == old.name and upd.thresholds == old.thresholds
+    assert upd.addresses == {Role.SACRUM: "C0:11:22:33:44:55"}  # kept from the old profile
+    assert np.allclose(upd.model().mounts[Role.SACRUM].matrix, rotation(3))
+    assert np.allclose(upd.model(revision=1).mounts[Role.SACRUM].matrix, rotation(1))
+    assert np.allclose(upd.model(revision=2).mounts[Role.SACRUM].matrix, rotation(3))
+    h = upd.history[0]
+    assert h.reason == "refined from the first squats"
+    assert "sacrum: axis turned" in h.changes and "±3.0° -> ±1.0°" in h.changes
+    back = AthleteProfile.from_json(upd.to_json())
+    assert back.to_json() == upd.to_json()
+    assert np.allclose(back.model(revision=1).mounts[Role.LUMBAR].matrix, rotation(2), atol=1e-8)
+    assert any("updated from calibration 1" in line for line in calibration_quality_lines(back))
+    with pytest.raises(ProfileError, match="no calibration revision 7"):
+        upd.model(revision=7)

@@ -11,10 +11,10 @@ directory). Use them through :class:`ProfileStore`::
     profile = ProfileStore(resolve_profiles_dir(args.profiles)).load("alex")
     model = profile.model()
 
-JSON layout (``schema_version`` 1)::
+JSON layout (``schema_version`` 2; version 1 files still load)::
 
     {
-      "schema_version": 1,
+      "schema_version": 2,
       "kind": "winkmon.athlete_profile",
       "name": "alex",
       "created_utc": "2025-01-01T10:00:00Z",
@@ -22,12 +22,26 @@ JSON layout (``schema_version`` 1)::
       "sensors": {
         "sacrum": {"address": "C0:...", "mount": [[...], [...], [...]],
                    "neutral": {...}, "quality": {...}},
-        "lumbar": {...}
+        "lumbar": {...}          (absent in a sacrum-only profile)
       },
       "calibration": {"static_s": [A, B], "functional_s": [C, D], "automatic": true,
                       "static_angle_deg": 0.0, "bend_margin_deg": 31.0,
-                      "method": "vqf", "source": "session.winkmon"}
+                      "method": "vqf", "source": "session.winkmon",
+                      "motion_source": "bends", "neutral_source": "stand",
+                      "angle_error_deg": 0.3, "lumbopelvic_available": true},
+      "revision": 2,
+      "history": [{"revision": 1, "created_utc": ..., "reason": ..., "changes": ...,
+                   "sensors": {...}, "calibration": {...}}]
     }
+
+Version 2 added, per sensor's ``quality``: ``axis_uncertainty_deg`` (1-sigma uncertainty of the
+medio-lateral axis), ``angle_error_deg`` (what that does to the segment's inclination at 30 deg
+of flexion with 3 deg of side bend) and ``facing_in``; in ``calibration``: where the motion and
+the neutral came from, the lumbopelvic error at 30 deg and whether the lumbopelvic angle is
+available at all (``false`` for a sacrum-only profile, which has no ``lumbar`` sensor); and
+the profile's ``revision`` with the ``history`` of earlier calibrations
+(:meth:`AthleteProfile.updated`).
+Version 1 files read with these fields unknown (``None``) or at their defaults.
 
 Readers refuse a newer ``schema_version`` (:class:`~winkmon.errors.ProfileError` naming the
 file) instead of guessing; unknown extra keys are ignored so that older readers keep working
@@ -52,7 +66,7 @@ from winkmon.errors import ProfileError
 from winkmon.pipeline.model import AthleteModel, Mount, Thresholds
 from winkmon.protocol.constants import Role
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _NUMBER_LIST = re.compile(r"\[\s*-?[\d.eE+-]+(?:,\s*-?[\d.eE+-]+)*\s*\]")
 KIND = "winkmon.athlete_profile"
 ENV_VAR = "WINKMON_PROFILES"
@@ -61,6 +75,14 @@ ROLES: tuple[Role, Role] = (Role.SACRUM, Role.LUMBAR)
 
 def _one_line(m: re.Match[str]) -> str:
     return re.sub(r"\s+", " ", m.group(0)).replace("[ ", "[").replace(" ]", "]")
+
+
+def _round_or_none(v: float | None, digits: int) -> float | None:
+    return None if v is None else round(float(v), digits)
+
+
+def _float_or_none(v: object) -> float | None:
+    return None if v is None else float(v)  # type: ignore[arg-type]
 
 
 def utc_now_iso() -> str:
@@ -167,6 +189,14 @@ class SensorQuality:
     #: Angle between the axis from the gyroscope and the one from the tilt of gravity during
     #: the bends, degrees (small when both agree).
     axis_agreement_deg: float
+    #: 1-sigma uncertainty of the medio-lateral axis (its heading about the vertical), degrees;
+    #: None when unknown (profiles of schema version 1).
+    axis_uncertainty_deg: float | None = None
+    #: What that uncertainty does to the segment's inclination at 30 deg of flexion with 3 deg
+    #: of side bend, degrees (see :func:`winkmon.calibration.angle_error_deg`); None if unknown.
+    angle_error_deg: float | None = None
+    #: True when the sensor's face points into the body (a clip or a pouch) instead of out.
+    facing_in: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -177,6 +207,9 @@ class SensorQuality:
             "axis_ratio": round(self.axis_ratio, 4),
             "axis_up_angle_deg": round(self.axis_up_angle_deg, 3),
             "axis_agreement_deg": round(self.axis_agreement_deg, 3),
+            "axis_uncertainty_deg": _round_or_none(self.axis_uncertainty_deg, 3),
+            "angle_error_deg": _round_or_none(self.angle_error_deg, 4),
+            "facing_in": self.facing_in,
         }
 
     @classmethod
@@ -189,6 +222,9 @@ class SensorQuality:
             axis_ratio=float(d["axis_ratio"]),
             axis_up_angle_deg=float(d["axis_up_angle_deg"]),
             axis_agreement_deg=float(d["axis_agreement_deg"]),
+            axis_uncertainty_deg=_float_or_none(d.get("axis_uncertainty_deg")),
+            angle_error_deg=_float_or_none(d.get("angle_error_deg")),
+            facing_in=bool(d.get("facing_in", False)),
         )
 
 
@@ -239,6 +275,20 @@ class CalibrationRecord:
     bend_margin_deg: float = 0.0
     method: str = "vqf"  #: orientation filter used
     source: str | None = None  #: the recording calibrated from
+    #: What gave the medio-lateral axes: ``"bends"`` (calibration bends) or ``"squats"`` (the
+    #: session's own squats).
+    motion_source: str = "bends"
+    #: What defines the neutral (0 deg): ``"stand"`` (a still stand), ``"profile"`` (the
+    #: athlete's stored profile) or ``"upright"`` (the upright moments between reps).
+    neutral_source: str = "stand"
+    #: Lumbopelvic error at 30 deg of flexion from both axes' uncertainty, degrees; None if
+    #: unknown (schema 1) or unavailable (one sensor).
+    angle_error_deg: float | None = None
+    #: False when only the sacrum sensor was calibrated: no lumbopelvic angle.
+    lumbopelvic_available: bool = True
+    #: Each sensor's axis uncertainty (role label -> degrees, 1 sigma), as in its quality; a
+    #: copy here so that the report's ``calibration`` block carries it.
+    axis_uncertainty_deg: dict[str, float | None] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -249,6 +299,13 @@ class CalibrationRecord:
             "bend_margin_deg": round(self.bend_margin_deg, 3),
             "method": self.method,
             "source": self.source,
+            "motion_source": self.motion_source,
+            "neutral_source": self.neutral_source,
+            "angle_error_deg": _round_or_none(self.angle_error_deg, 4),
+            "lumbopelvic_available": self.lumbopelvic_available,
+            "axis_uncertainty_deg": {
+                k: _round_or_none(v, 3) for k, v in self.axis_uncertainty_deg.items()
+            },
         }
 
     @classmethod
@@ -263,12 +320,65 @@ class CalibrationRecord:
             bend_margin_deg=float(d.get("bend_margin_deg", 0.0)),
             method=str(d.get("method", "vqf")),
             source=None if source is None else str(source),
+            motion_source=str(d.get("motion_source", "bends")),
+            neutral_source=str(d.get("neutral_source", "stand")),
+            angle_error_deg=_float_or_none(d.get("angle_error_deg")),
+            lumbopelvic_available=bool(d.get("lumbopelvic_available", True)),
+            axis_uncertainty_deg={
+                str(k): _float_or_none(v) for k, v in d.get("axis_uncertainty_deg", {}).items()
+            },
         )
 
 
 @dataclass(frozen=True, slots=True)
+class ProfileRevision:
+    """An earlier calibration of a profile, kept when a newer one replaced it."""
+
+    revision: int  #: 1 for the first calibration, counting up
+    created_utc: str  #: when this calibration was made
+    sensors: dict[Role, SensorCalibration]
+    calibration: CalibrationRecord
+    #: Why the calibration that replaced this one was made (e.g. "refined from squats").
+    reason: str = ""
+    #: What the replacement changed, in words (axes turned, uncertainty before and after).
+    changes: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "revision": self.revision,
+            "created_utc": self.created_utc,
+            "reason": self.reason,
+            "changes": self.changes,
+            "sensors": {r.label: c.as_dict() for r, c in _ordered(self.sensors)},
+            "calibration": self.calibration.as_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ProfileRevision:
+        return cls(
+            revision=int(d["revision"]),
+            created_utc=str(d.get("created_utc", "")),
+            sensors={
+                Role.parse(k): SensorCalibration.from_dict(v) for k, v in d["sensors"].items()
+            },
+            calibration=CalibrationRecord.from_dict(d["calibration"]),
+            reason=str(d.get("reason", "")),
+            changes=str(d.get("changes", "")),
+        )
+
+
+def _ordered(sensors: Mapping[Role, SensorCalibration]) -> list[tuple[Role, SensorCalibration]]:
+    return [(r, sensors[r]) for r in ROLES if r in sensors]
+
+
+@dataclass(frozen=True, slots=True)
 class AthleteProfile:
-    """One athlete's calibrated sensors and thresholds (see the module docstring)."""
+    """One athlete's calibrated sensors and thresholds (see the module docstring).
+
+    ``sensors`` always holds the sacrum; a profile without the lumbar sensor is a *sacrum-only*
+    profile (:attr:`lumbopelvic_available` is False): it gives the pelvis's tilt, reps and depth
+    but no lumbopelvic angle.
+    """
 
     name: str
     sensors: dict[Role, SensorCalibration]
@@ -276,13 +386,27 @@ class AthleteProfile:
     thresholds: Thresholds = field(default_factory=Thresholds)
     created_utc: str = field(default_factory=utc_now_iso)
     schema_version: int = SCHEMA_VERSION
+    #: Earlier calibrations, oldest first (see :meth:`updated`).
+    history: tuple[ProfileRevision, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name.strip():
             raise ValueError("an athlete profile needs a non-empty name")
-        missing = [r.label for r in ROLES if r not in self.sensors]
-        if missing:
-            raise ValueError(f"an athlete profile needs both sensors; missing: {missing}")
+        if Role.SACRUM not in self.sensors:
+            raise ValueError("an athlete profile needs at least the sacrum sensor")
+        unknown = [r.label for r in self.sensors if r not in ROLES]
+        if unknown:
+            raise ValueError(f"an athlete profile holds only sacrum and lumbar; got {unknown}")
+
+    @property
+    def revision(self) -> int:
+        """The current calibration's number: 1 + the number of earlier ones kept."""
+        return len(self.history) + 1
+
+    @property
+    def lumbopelvic_available(self) -> bool:
+        """False for a sacrum-only profile: there is no lumbopelvic angle."""
+        return Role.LUMBAR in self.sensors
 
     @property
     def mounts(self) -> dict[Role, Mount]:
@@ -293,9 +417,65 @@ class AthleteProfile:
         """BLE address per role, for the roles whose address is known."""
         return {r: c.address for r, c in self.sensors.items() if c.address is not None}
 
-    def model(self) -> AthleteModel:
-        """The pipeline's view of this athlete."""
-        return AthleteModel(mounts=self.mounts, thresholds=self.thresholds, name=self.name)
+    def mounts_at(self, revision: int | None = None) -> dict[Role, Mount]:
+        """The mounts of calibration ``revision`` (None: the current one)."""
+        if revision is None or revision == self.revision:
+            return self.mounts
+        for h in self.history:
+            if h.revision == revision:
+                return {r: c.mount for r, c in h.sensors.items()}
+        known = ", ".join(str(h.revision) for h in self.history) or "none"
+        raise ProfileError(
+            f"athlete {self.name!r} has no calibration revision {revision} (current "
+            f"{self.revision}; earlier: {known})"
+        )
+
+    def model(self, revision: int | None = None) -> AthleteModel:
+        """The pipeline's view of this athlete, with calibration ``revision`` (None: current).
+
+        A sacrum-only profile gives a model with only the sacrum's mount; while the pipeline's
+        :class:`AthleteModel` needs both, that raises :class:`ProfileError` saying so.
+        """
+        mounts = self.mounts_at(revision)
+        try:
+            return AthleteModel(mounts=mounts, thresholds=self.thresholds, name=self.name)
+        except ValueError as exc:
+            if Role.LUMBAR not in mounts:
+                raise ProfileError(
+                    f"athlete {self.name!r} was calibrated with the sacrum sensor only: the "
+                    "lumbopelvic angle is unavailable, and this part of winkmon needs both "
+                    "sensors"
+                ) from None
+            raise ProfileError(f"athlete {self.name!r}: {exc}") from None
+
+    def updated(self, newer: AthleteProfile, reason: str) -> AthleteProfile:
+        """``newer``'s calibration as this profile's next revision, this one kept in history.
+
+        Thresholds and addresses stay this profile's unless ``newer`` knows an address; the
+        history entry says ``reason`` and what changed (each axis's turn and uncertainty).
+        """
+        old = ProfileRevision(
+            revision=self.revision,
+            created_utc=self.created_utc,
+            sensors=dict(self.sensors),
+            calibration=self.calibration,
+            reason=reason,
+            changes=describe_changes(self, newer),
+        )
+        sensors = {
+            r: replace(
+                c, address=c.address or (self.sensors[r].address if r in self.sensors else None)
+            )
+            for r, c in newer.sensors.items()
+        }
+        return replace(
+            self,
+            sensors=sensors,
+            calibration=newer.calibration,
+            created_utc=newer.created_utc,
+            history=(*self.history, old),
+            schema_version=SCHEMA_VERSION,
+        )
 
     def with_thresholds(self, thresholds: Thresholds) -> AthleteProfile:
         return replace(self, thresholds=thresholds)
@@ -309,13 +489,15 @@ class AthleteProfile:
     # ------------------------------------------------------------------ JSON
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema_version": self.schema_version,
+            "schema_version": SCHEMA_VERSION,
             "kind": KIND,
             "name": self.name,
             "created_utc": self.created_utc,
             "thresholds": self.thresholds.as_dict(),
-            "sensors": {r.label: self.sensors[r].as_dict() for r in ROLES},
+            "sensors": {r.label: c.as_dict() for r, c in _ordered(self.sensors)},
             "calibration": self.calibration.as_dict(),
+            "revision": self.revision,
+            "history": [h.as_dict() for h in self.history],
         }
 
     def to_json(self) -> str:
@@ -341,16 +523,24 @@ class AthleteProfile:
             sensors = {
                 Role.parse(key): SensorCalibration.from_dict(v) for key, v in sensors_doc.items()
             }
+            if version == 1:
+                missing = [r.label for r in ROLES if r not in sensors]
+                if missing:
+                    raise ValueError(f"a version 1 profile needs both sensors; missing {missing}")
             thr = d.get("thresholds", {})
             known = set(Thresholds().as_dict())
             thresholds = Thresholds(**{k: float(v) for k, v in thr.items() if k in known})
+            record = CalibrationRecord.from_dict(d["calibration"])
+            if Role.LUMBAR not in sensors:
+                record = replace(record, lumbopelvic_available=False)
             return cls(
                 name=str(d["name"]),
                 sensors=sensors,
-                calibration=CalibrationRecord.from_dict(d["calibration"]),
+                calibration=record,
                 thresholds=thresholds,
                 created_utc=str(d.get("created_utc", "")),
                 schema_version=version,
+                history=tuple(ProfileRevision.from_dict(h) for h in d.get("history", [])),
             )
         except ProfileError:
             raise
@@ -367,6 +557,86 @@ class AthleteProfile:
                 f"{origin}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
             ) from None
         return cls.from_dict(doc, origin=origin)
+
+
+# ---------------------------------------------------------------------- quality in words
+_SENSOR_NAMES = {Role.SACRUM: "sacrum", Role.LUMBAR: "lumbar (L1)"}
+_MOTION_WORDS = {"bends": "forward bends", "squats": "the session's squats"}
+_NEUTRAL_WORDS = {
+    "stand": "neutral from a still stand",
+    "profile": "neutral from the athlete's stored profile",
+    "upright": "neutral from the upright moments between reps (braced, so the angles read "
+    "relative to the braced top, not to relaxed standing)",
+}
+
+
+def _axis_turn_deg(a: Mount, b: Mount) -> float:
+    c = float(np.dot(a.matrix[:, 1], b.matrix[:, 1]))
+    return math.degrees(math.acos(max(-1.0, min(1.0, c))))
+
+
+def describe_changes(old: AthleteProfile, new: AthleteProfile) -> str:
+    """What a newer calibration changed, per sensor: axis turn and uncertainty, in words."""
+    parts = []
+    for r in ROLES:
+        if r not in new.sensors and r in old.sensors:
+            parts.append(f"{_SENSOR_NAMES[r]}: no longer calibrated")
+            continue
+        if r not in new.sensors:
+            continue
+        n = new.sensors[r]
+        if r not in old.sensors:
+            parts.append(f"{_SENSOR_NAMES[r]}: newly calibrated")
+            continue
+        o = old.sensors[r]
+        turn = _axis_turn_deg(o.mount, n.mount)
+        up = math.degrees(
+            math.acos(
+                max(-1.0, min(1.0, float(np.dot(o.mount.matrix[:, 2], n.mount.matrix[:, 2]))))
+            )
+        )
+        text = f"{_SENSOR_NAMES[r]}: axis turned {turn:.1f}°, vertical moved {up:.1f}°"
+        ou, nu = o.quality.axis_uncertainty_deg, n.quality.axis_uncertainty_deg
+        if nu is not None:
+            before = "unknown" if ou is None else f"±{ou:.1f}°"
+            text += f", uncertainty {before} -> ±{nu:.1f}°"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def calibration_quality_lines(profile: AthleteProfile) -> list[str]:
+    """The calibration's quality for a coach, a few lines (``winkmon report`` prints them).
+
+    Says what calibrated the axes and the neutral, each sensor's axis uncertainty and its
+    effect at 30 deg of flexion, and whether the lumbopelvic angle is available.
+    """
+    rec = profile.calibration
+    motion = _MOTION_WORDS.get(rec.motion_source, rec.motion_source)
+    neutral = _NEUTRAL_WORDS.get(rec.neutral_source, rec.neutral_source)
+    lines = [f"calibration {profile.revision}: axes from {motion}, {neutral}"]
+    for r, sc in _ordered(profile.sensors):
+        q = sc.quality
+        face = "faces into the body" if q.facing_in else "faces out of the back"
+        if q.axis_uncertainty_deg is None or q.angle_error_deg is None:
+            lines.append(
+                f"{_SENSOR_NAMES[r]}: axis uncertainty not recorded (older profile), {face}"
+            )
+        else:
+            lines.append(
+                f"{_SENSOR_NAMES[r]}: axis ±{q.axis_uncertainty_deg:.1f}°, up to "
+                f"{q.angle_error_deg:.2f}° at 30° of flexion; {face}"
+            )
+    if not profile.lumbopelvic_available:
+        lines.append(
+            "lumbopelvic angle unavailable: only the sacrum sensor was calibrated (pelvic tilt, "
+            "reps and depth only)"
+        )
+    elif rec.angle_error_deg is not None:
+        lines.append(f"lumbopelvic angle: up to {rec.angle_error_deg:.2f}° at 30° of flexion")
+    if profile.history:
+        last = profile.history[-1]
+        lines.append(f"updated from calibration {last.revision}: {last.reason} ({last.changes})")
+    return lines
 
 
 # ---------------------------------------------------------------------- thresholds on the CLI

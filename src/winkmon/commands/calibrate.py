@@ -41,12 +41,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument(
         "--method", default="vqf", help="orientation filter: vqf, madgwick, mahony or ekf"
     )
+    p.add_argument(
+        "--refine",
+        action="store_true",
+        help="refine the athlete's stored profile from this session's squats (the neutral "
+        "stays; the previous calibration is kept in the history)",
+    )
+    p.add_argument(
+        "--replace",
+        dest="keep_history",
+        action="store_false",
+        help="replace an existing profile instead of keeping its calibration in the history "
+        "(default: keep it, so a report can be rerun with either)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from winkmon.calibration import CalibrationParams, calibrate
-    from winkmon.errors import CalibrationError
+    from winkmon.calibration import CalibrationParams, calibrate, refine
+    from winkmon.errors import CalibrationError, ProfileError
     from winkmon.orientation import METHODS
     from winkmon.profiles import ProfileStore, Window, parse_thresholds, resolve_profiles_dir
     from winkmon.recording import Recording, load_samples
@@ -66,18 +79,44 @@ def run(args: argparse.Namespace) -> int:
     store = ProfileStore(resolve_profiles_dir(args.profiles))
     store.path_for(args.athlete)  # a name without letters or digits fails before the work
 
+    stored = None
+    if store.exists(args.athlete):
+        try:
+            stored = store.load(args.athlete)
+        except ProfileError:
+            stored = None  # a damaged file is replaced
     with Recording.open(args.session) as rec:
         replay = load_samples(rec)
         addresses = {role: sm.address for role, sm in rec.sensors.items()}
         source = str(rec.path)
+    if args.refine:
+        if stored is None:
+            raise CalibrationError(
+                f"--refine needs a stored profile for {args.athlete!r}; calibrate first"
+            )
+        profile, cal = refine(
+            stored,
+            replay.samples,
+            params=CalibrationParams(method=args.method.lower()),
+            source=source,
+        )
+        path = store.save(profile)
+        print(summary(profile, cal))
+        print(f"saved: {path}")
+        return 0
     cal = calibrate(
         replay.samples,
         windows["static"],
         windows["functional"],
         params=CalibrationParams(method=args.method.lower()),
         source=source,
+        profile=stored,
     )
     profile = cal.profile(args.athlete, thresholds=thresholds, addresses=addresses)
+    if stored is not None and args.keep_history:
+        if not args.thresholds:
+            profile = profile.with_thresholds(stored.thresholds)
+        profile = stored.updated(profile, f"calibrated again from {source}")
     path = store.save(profile)
     print(summary(profile, cal))
     print(f"saved: {path}")
@@ -86,15 +125,19 @@ def run(args: argparse.Namespace) -> int:
 
 def summary(profile: AthleteProfile, cal: Calibration | None = None) -> str:
     """A readable account of a profile for the terminal."""
-    from winkmon.profiles import ROLES
+    from winkmon.profiles import ROLES, calibration_quality_lines
 
     rec = profile.calibration
     how = "found automatically" if rec.automatic else "as given"
+    still_what = "stand still" if rec.neutral_source == "stand" else "upright"
+    moves = "bends" if rec.motion_source == "bends" else "squats"
     lines = [
         f"athlete {profile.name}: calibrated from {rec.source or 'a recording'}",
-        f"  windows ({how}): stand still {rec.static}, bends {rec.functional}",
+        f"  windows ({how}): {still_what} {rec.static}, {moves} {rec.functional}",
     ]
     for role in ROLES:
+        if role not in profile.sensors:
+            continue
         sc = profile.sensors[role]
         n, q = sc.neutral, sc.quality
         peaks = ", ".join(f"{v:.0f}°" for v in q.bend_peaks_deg)
@@ -102,21 +145,25 @@ def summary(profile: AthleteProfile, cal: Calibration | None = None) -> str:
             f"  {role.label}{' ' + sc.address if sc.address else ''}:",
             f"    on the skin: face tilted {n.face_tilt_deg:+.0f}° up from vertical, turned "
             f"{n.side_tilt_deg:+.0f}° sideways, up is {n.rotation_on_skin_deg:+.0f}° from "
-            "its y axis",
-            f"    standing still: {q.still_gyro_rms_deg_s:.1f} deg/s, "
+            f"its y axis{', facing into the body' if q.facing_in else ''}",
+            f"    {still_what}: {q.still_gyro_rms_deg_s:.1f} deg/s, "
             f"{q.still_acc_std_m_s2:.2f} m/s^2 of movement",
-            f"    bends: {len(q.bend_peaks_deg)} ({peaks}); axis clarity "
-            f"{1 - q.axis_ratio:.2f}, {q.axis_up_angle_deg:.0f}° from vertical, gyro/gravity "
-            f"agree within {q.axis_agreement_deg:.1f}°",
+            f"    {moves}: {len(q.bend_peaks_deg)} ({peaks}); axis clarity "
+            f"{1 - q.axis_ratio:.2f}, {q.axis_up_angle_deg:.0f}° from vertical",
         ]
     t = profile.thresholds
+    if profile.lumbopelvic_available:
+        lines += [
+            f"  lumbar turned {rec.bend_margin_deg:+.0f}° more than the sacrum in the {moves} "
+            "(sensors on the right places)",
+            f"  neutral angle in the {still_what} window: {rec.static_angle_deg:+.1f}°",
+        ]
     lines += [
-        f"  lumbar turned {rec.bend_margin_deg:+.0f}° more than the sacrum in the bends "
-        "(sensors on the right places)",
-        f"  neutral angle in the still window: {rec.static_angle_deg:+.1f}°",
         f"  thresholds: flexion past neutral {t.flexion_deg:g}°, extension lost "
         f"{t.loss_deg:g}°, min depth {t.min_depth_cm:g} cm",
     ]
+    lines += [f"  {line}" for line in calibration_quality_lines(profile)]
     if cal is not None:
+        lines += [f"  note: {w}" for w in cal.notes]
         lines += [f"  warning: {w}" for w in cal.warnings]
     return "\n".join(lines)

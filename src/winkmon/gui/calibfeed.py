@@ -43,9 +43,10 @@ class CalibrationFeed(Protocol):
 class SimCalibrationFeed:
     """A simulated athlete who stands still, then bends forward twice, in real time."""
 
-    def __init__(self, seed: int = 0, speed: float = 1.0) -> None:
+    def __init__(self, seed: int = 0, speed: float = 1.0, config: SimConfig | None = None) -> None:
+        """``config`` (default: the default athlete with ``seed``) sets who is simulated."""
         script = SessionScript((Stand(0.5), Calibrate(static_s=4.0), Stand(60.0)))
-        self.stream = SimStream(SimConfig(seed=seed), script)
+        self.stream = SimStream(config or SimConfig(seed=seed), script)
         truth = self.stream.truth(rate_hz=50)
         functional = truth.functional_s or (6.0, 14.0)
         self.still_s = float(functional[0])

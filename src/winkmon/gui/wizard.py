@@ -168,8 +168,9 @@ class CalibrationWizard(QDialog):
     def _build_pages(self) -> None:
         _, lay = self._page(
             "Who is training?",
-            "Choose an athlete, or type a new name. Calibrating again replaces the athlete's "
-            "sensor placement and keeps their thresholds.",
+            "Choose an athlete, or type a new name. Calibrating again updates the athlete's "
+            "sensor placement (the previous one is kept in their history) and keeps their "
+            "thresholds.",
         )
         self.athlete = QComboBox()
         self.athlete.setEditable(True)
@@ -181,8 +182,8 @@ class CalibrationWizard(QDialog):
         _page, lay = self._page(
             "Put the sensors on",
             "Lumbar sensor: on the spine at the waist, around L1. Sacrum sensor: on the flat "
-            "bone just above the buttocks' cleft. Any rotation is fine; tape them flat so they "
-            "do not wobble.",
+            "bone just above the buttocks' cleft. Any rotation is fine, face out or in (a clip "
+            "or a pouch); tape them flat so they do not wobble.",
         )
         row = QHBoxLayout()
         row.addStretch(1)
@@ -201,8 +202,8 @@ class CalibrationWizard(QDialog):
 
         _, lay = self._page(
             "Bend forward twice",
-            "Knees soft, bend forward from the hips as far as is comfortable, stand up fully, "
-            "then once more.",
+            "Knees soft, bend forward slowly as if reaching for your shins, stand up fully, "
+            "then once more. Any size of bend that feels easy is fine.",
         )
         self.bend_progress = QProgressBar()
         lay.addWidget(self.bend_progress)
@@ -295,7 +296,10 @@ class CalibrationWizard(QDialog):
             self.calibration = None
             self.result_title.setText("Let's do that again")
             self.result_title.setStyleSheet(f"color: {theme.AMBER}")
-            self.result_text.setText(f"{exc}\n\nPress Back to repeat the stand and the bends.")
+            self.result_text.setText(
+                f"{exc}\n\nPress Back to repeat the stand and the bends, or save nothing and "
+                "start training: the first squats can calibrate too (winkmon calibrate)."
+            )
             return
         self.calibration = cal
         self.result_title.setText("Calibrated")
@@ -307,30 +311,38 @@ class CalibrationWizard(QDialog):
         if cal is None:
             return
         name = self.athlete_name or "athlete"
-        thresholds = self.thresholds
+        profile = cal.profile(name, thresholds=self.thresholds)  # type: ignore[attr-defined]
         if self.store.exists(name):
             with contextlib.suppress(WinkmonError):
-                thresholds = self.store.load(name).thresholds
-        profile = cal.profile(name, thresholds=thresholds)  # type: ignore[attr-defined]
+                stored = self.store.load(name)
+                profile = stored.updated(
+                    profile.with_thresholds(stored.thresholds), "calibrated again in the wizard"
+                )
         self.saved_path = self.store.save(profile)
         self.result_text.setText(self.result_text.text() + f"\n\nSaved as “{name}”.")
         self.accept()
 
 
 def quality_text(cal: object) -> str:
-    """The calibration's quality in coach words, one line per sensor."""
+    """The calibration's quality in coach words: per sensor, then the axes' uncertainty."""
+    from winkmon.profiles import calibration_quality_lines
+
     lines = []
     for role, sc in cal.sensors.items():  # type: ignore[attr-defined]
         q = sc.quality
         still = "very still" if q.still_gyro_rms_deg_s < 1.5 else "still enough"
         bends = ", ".join(f"{b:.0f}°" for b in q.bend_peaks_deg)
-        axis = "clean" if q.axis_ratio < 0.25 else "a little twisty"
         lines.append(
             f"{role.label.capitalize()}: {still} ({q.still_gyro_rms_deg_s:.1f}°/s), "
-            f"bends {bends}, movement {axis}; sensor face tilted {sc.neutral.face_tilt_deg:.0f}°"
+            f"bends {bends}; sensor face tilted {sc.neutral.face_tilt_deg:.0f}°"
         )
     rec = cal.record  # type: ignore[attr-defined]
-    lines.append(f"Lumbar moved {rec.bend_margin_deg:+.0f}° more than the sacrum in the bends.")
+    if rec.lumbopelvic_available:
+        lines.append(f"Lumbar moved {rec.bend_margin_deg:+.0f}° more than the sacrum in the bends.")
+    profile = cal.profile("athlete")  # type: ignore[attr-defined]
+    lines += [line[0].upper() + line[1:] for line in calibration_quality_lines(profile)[1:]]
+    for n in getattr(cal, "notes", ()):
+        lines.append(f"ℹ {n}")
     for w in getattr(cal, "warnings", ()):
         lines.append(f"⚠ {w}")
     if not math.isfinite(rec.static_angle_deg):  # pragma: no cover - defensive

@@ -31,6 +31,11 @@ class AthleteParams:
     sway_scale: float = 1.0  #: multiplies quiet-stance sway amplitudes
     step_freq_hz: tuple[float, float] = (1.8, 2.0)  #: walking cadence range, steps per second
     walk_speed_m_s: tuple[float, float] = (0.9, 1.3)  #: walking speed range
+    #: Calibration bends: pelvic tilt at the bottom of each bend, range, deg.
+    bend_pelvis_deg: tuple[float, float] = (30.0, 60.0)
+    #: Calibration bends: lumbopelvic flexion at the bottom of each bend, range, deg (the lumbar
+    #: segment's inclination is pelvis + flexion: 45-70 deg in a lumbar-dominant bend).
+    bend_flexion_deg: tuple[float, float] = (20.0, 40.0)
 
     def __post_init__(self) -> None:
         if not 0.6 <= self.standing_height_m <= 1.3:
@@ -47,6 +52,12 @@ class AthleteParams:
             or (self.wink_propensity + self.loss_propensity > 0.9)
         ):
             raise SimConfigError("wink_propensity + loss_propensity must be within 0..0.9")
+        lo, hi = self.bend_pelvis_deg
+        if not 2.0 <= lo <= hi <= 80.0:
+            raise SimConfigError("bend_pelvis_deg must be within 2..80 deg")
+        lo, hi = self.bend_flexion_deg
+        if not 0.0 <= lo <= hi <= 70.0:
+            raise SimConfigError("bend_flexion_deg must be within 0..70 deg")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +95,10 @@ class SimConfig:
     dropout_role: Role = Role.LUMBAR
     mount_tilt_deg: float = 12.0  #: random tilt of each sensor off the nominal, at most this
     sacrum_surface_tilt_deg: tuple[float, float] = (20.0, 40.0)  #: sacral slope under the sensor
+    #: Each sensor's face turned sideways (about the segment's vertical) by up to this, deg.
+    mount_roll_deg: float = 0.0
+    #: Sensors whose face points into the body (a clip, a pouch) instead of out of the back.
+    mount_facing_in: tuple[Role, ...] = ()
     flexion_threshold_deg: float = 2.0  #: truth verdict: flexion when the peak exceeds this
     loss_threshold_deg: float = 5.0  #: truth verdict: extension lost when rising more than this
     athlete: AthleteParams = field(default_factory=AthleteParams)
@@ -139,6 +154,15 @@ class SimConfig:
         lo_set = float(rng.uniform(-16.0, -8.0))
         lo_depth = float(rng.uniform(32.0, 48.0))
         wink = float(rng.uniform(0.0, 0.35))
+        if rng.uniform() < 0.5:  # lumbar-dominant bends: trunk 45-70 deg, pelvis 8-22 deg
+            pelvis = float(rng.uniform(8.0, 22.0))
+            flexion = float(rng.uniform(45.0, 65.0)) - pelvis
+        else:  # hip-dominant bends: pelvis 20-37 deg
+            pelvis = float(rng.uniform(20.0, 37.0))
+            flexion = float(rng.uniform(10.0, 30.0))
+        roll_deg = float(rng.uniform(0.0, 20.0))
+        face_deg = float(rng.uniform(0.0, 50.0))
+        facing_in = tuple(r for r in (Role.SACRUM, Role.LUMBAR) if rng.uniform() < 0.15)
         athlete = AthleteParams(
             standing_height_m=float(rng.uniform(0.85, 1.05)),
             set_angle_deg=(lo_set, float(rng.uniform(lo_set + 2.0, -3.0))),
@@ -146,6 +170,8 @@ class SimConfig:
             wink_propensity=wink,
             loss_propensity=float(rng.uniform(0.0, min(0.35, 0.85 - wink))),
             sway_scale=float(rng.uniform(0.6, 1.6)),
+            bend_pelvis_deg=(pelvis, pelvis + 3.0),
+            bend_flexion_deg=(flexion, flexion + 5.0),
         )
         return cls(
             seed=seed,
@@ -158,5 +184,8 @@ class SimConfig:
             drop_prob=float(rng.uniform(0.0, 0.01)),
             bursts_per_min=float(rng.uniform(0.0, 1.0)),
             mount_tilt_deg=float(rng.uniform(5.0, 15.0)),
+            sacrum_surface_tilt_deg=(face_deg, face_deg + 10.0),
+            mount_roll_deg=roll_deg,
+            mount_facing_in=facing_in,
             athlete=athlete,
         )

@@ -7,8 +7,11 @@ on the lumbar segment): ``position_m`` in the segment frame and ``quat_wxyz``, t
 segment <- sensor (it maps sensor-frame vectors into the segment frame). Nominally the sensor's
 ``z`` points out of the back (``z_sensor = -x_segment``) and its ``x`` up. Each mount is then
 spun by a uniformly random angle about that axis (the athlete tapes it on at any angle), tilted
-by a few degrees about a random axis, and the sacrum sensor also follows the sacral slope: its
-``z`` turns 20..40 deg from posterior towards superior about the medio-lateral axis.
+by a few degrees about a random axis, turned sideways on the skin (about the segment's vertical)
+by up to ``mount_roll_deg``, turned to face into the body for the roles in ``mount_facing_in``,
+and the sacrum sensor also follows the sacral slope: its ``z`` turns by
+``sacrum_surface_tilt_deg`` (20..40 deg by default) from horizontal towards superior about the
+medio-lateral axis.
 
 Signals
 -------
@@ -79,6 +82,8 @@ def make_mounts(config: SimConfig) -> dict[Role, SimMount]:
         tilt = np.radians(config.mount_tilt_deg) * np.sqrt(rng.uniform())
         tilt_axis = np.array([np.cos(tilt_axis_angle), np.sin(tilt_axis_angle), 0.0])
         r = NOMINAL_MOUNT @ axis_angle_matrix(tilt_axis, tilt) @ rot_z(spin)
+        roll = np.radians(config.mount_roll_deg) * rng.uniform(-1.0, 1.0)
+        r = rot_z(roll + (np.pi if role in config.mount_facing_in else 0.0)) @ r
         if role is Role.SACRUM:
             slope = np.radians(rng.uniform(*config.sacrum_surface_tilt_deg))
             r = rot_y(slope) @ r  # z_s from posterior towards superior

@@ -203,8 +203,8 @@ class _Composer:
             back = _u(r, 0.03, 0.08)
             self.to_posture(
                 t + down,
-                _u(r, 30.0, 60.0),
-                _u(r, 20.0, 40.0),
+                _u(r, *self.ath.bend_pelvis_deg),
+                _u(r, *self.ath.bend_flexion_deg),
                 _u(r, -2.0, 2.0),
                 _u(r, -2.0, 2.0),
                 _u(r, -1.5, 1.5),
