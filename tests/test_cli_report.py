@@ -94,3 +94,92 @@ def test_simulate_writes_a_recording_with_truth(tmp_path: Path) -> None:
         assert set(rec.sensors) == {1, 2}
         assert rec.duration_s > 50
     assert main(["simulate", "-o", str(out)]) == 2  # refuses to overwrite
+
+
+def test_report_without_a_profile_gives_reps_depth_and_tempo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No calibration at all: every rep with its depth and tempo; the angle and verdicts
+    are marked unavailable (null, not zero), and the table says why."""
+    session = tmp_path / "demo.winkmon"
+    shutil.copy(SAMPLE, session)
+    out = tmp_path / "r.json"
+    assert main(["report", str(session), "--json", str(out), "--no-save"]) == 0
+    doc = json.loads(out.read_text())
+    truth = Recording.open(session).meta.source["truth"]["rep_list"]  # type: ignore[index]
+    assert len(doc["reps"]) == len(truth)
+    assert doc["athlete"] is None and doc["calibration"] is None
+    assert doc["lumbopelvic"] == {"available": False, "note": doc["lumbopelvic"]["note"]}
+    assert "no athlete profile" in doc["lumbopelvic"]["note"]
+    for rep, want in zip(doc["reps"], truth, strict=True):
+        assert rep["verdict"] == "unavailable"
+        assert rep["set_angle_deg"] is None and rep["peak_flexion_deg"] is None
+        assert abs(rep["depth_cm"] - want["depth_cm"]) < 0.2 * want["depth_cm"]
+        assert rep["descent_s"] > 0 and rep["ascent_s"] > 0
+        assert rep["duration_s"] == pytest.approx(rep["descent_s"] + rep["ascent_s"], abs=0.02)
+    assert not doc["alerts"]
+    notes = " ".join(n for s in doc["sets"] for n in s["notes"])
+    assert "depth" in notes and "extended" not in notes
+    assert main(["report", str(session), "--no-save"]) == 0
+    text = capsys.readouterr().out
+    assert "depth and tempo" in text and "verdict" not in text
+
+
+def test_sacrum_only_recording_reports_reps_and_pelvic_tilt(
+    calibrated: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """One sensor (the other flat or not owned): reps and depth as with both, the pelvic tilt
+    in the angles CSV, the lumbopelvic angle empty."""
+    session, profiles = calibrated
+    csv_dir = tmp_path / "csv"
+    assert main(["export", str(session), "--csv", str(csv_dir)]) == 0
+    sacrum_csv = next(csv_dir.glob("*sacrum*.csv"))
+    one = tmp_path / "sacrum_only.winkmon"
+    assert main(["import-csv", "--sacrum", str(sacrum_csv), "-o", str(one)]) == 0
+    out, angles = tmp_path / "r.json", tmp_path / "a.csv"
+    rc = main(
+        [
+            "report",
+            str(one),
+            "--athlete",
+            "Sam",
+            "--profiles",
+            str(profiles),
+            "--json",
+            str(out),
+            "--angles-csv",
+            str(angles),
+            "--no-save",
+        ]
+    )
+    assert rc == 0
+    doc = json.loads(out.read_text())
+    truth = Recording.open(session).meta.source["truth"]["rep_list"]  # type: ignore[index]
+    assert len(doc["reps"]) == len(truth)
+    assert not doc["lumbopelvic"]["available"]
+    assert "only the sacrum sensor" in doc["lumbopelvic"]["note"]
+    assert {r["verdict"] for r in doc["reps"]} == {"unavailable"}
+    with angles.open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert all(r["lumbopelvic_deg"] == "" for r in rows)
+    tilts = [float(r["pelvis_tilt_deg"]) for r in rows if r["pelvis_tilt_deg"]]
+    assert len(tilts) > 0.9 * len(rows) and max(tilts) - min(tilts) > 10.0
+
+
+def test_report_with_an_earlier_calibration_revision(
+    calibrated: tuple[Path, Path], tmp_path: Path
+) -> None:
+    session, profiles = calibrated
+    work = tmp_path / "p"
+    shutil.copytree(profiles, work)
+    assert main(["calibrate", str(session), "--athlete", "Sam", "--profiles", str(work)]) == 0
+    docs = []
+    for rev in ("1", "2"):
+        out = tmp_path / f"r{rev}.json"
+        args = ["report", str(session), "--athlete", "Sam", "--profiles", str(work)]
+        assert main([*args, "--revision", rev, "--json", str(out), "--no-save"]) == 0
+        docs.append(json.loads(out.read_text()))
+    assert [d["calibration"]["revision_used"] for d in docs] == [1, 2]
+    assert all(d["calibration"]["revision"] == 2 for d in docs)
+    assert any("axis ±" in line for line in docs[0]["calibration"]["quality"])
+    assert main(["report", str(session), "--revision", "1", "--no-save"]) != 0

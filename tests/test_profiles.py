@@ -262,8 +262,8 @@ def test_sacrum_only_profile() -> None:
     assert set(back.sensors) == {Role.SACRUM} and not back.calibration.lumbopelvic_available
     assert "lumbar" not in json.loads(prof.to_json())["sensors"]
     assert np.allclose(back.mounts[Role.SACRUM].matrix, rotation(1), atol=1e-8)
-    with pytest.raises(ProfileError, match="sacrum sensor only: the lumbopelvic angle is"):
-        prof.model()
+    model = prof.model()  # reps, depth and pelvic tilt; no lumbopelvic angle
+    assert set(model.mounts) == {Role.SACRUM} and not model.has_angle
     assert any("lumbopelvic angle unavailable" in line for line in calibration_quality_lines(prof))
     with pytest.raises(ValueError, match="sacrum"):
         AthleteProfile(name="x", sensors={Role.LUMBAR: sensor(2)}, calibration=prof.calibration)

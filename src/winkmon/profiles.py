@@ -433,20 +433,11 @@ class AthleteProfile:
     def model(self, revision: int | None = None) -> AthleteModel:
         """The pipeline's view of this athlete, with calibration ``revision`` (None: current).
 
-        A sacrum-only profile gives a model with only the sacrum's mount; while the pipeline's
-        :class:`AthleteModel` needs both, that raises :class:`ProfileError` saying so.
+        A sacrum-only profile gives a model with only the sacrum's mount: reps, depth and the
+        pelvic tilt, without the lumbopelvic angle.
         """
         mounts = self.mounts_at(revision)
-        try:
-            return AthleteModel(mounts=mounts, thresholds=self.thresholds, name=self.name)
-        except ValueError as exc:
-            if Role.LUMBAR not in mounts:
-                raise ProfileError(
-                    f"athlete {self.name!r} was calibrated with the sacrum sensor only: the "
-                    "lumbopelvic angle is unavailable, and this part of winkmon needs both "
-                    "sensors"
-                ) from None
-            raise ProfileError(f"athlete {self.name!r}: {exc}") from None
+        return AthleteModel(mounts=mounts, thresholds=self.thresholds, name=self.name)
 
     def updated(self, newer: AthleteProfile, reason: str) -> AthleteProfile:
         """``newer``'s calibration as this profile's next revision, this one kept in history.

@@ -48,6 +48,12 @@ def register(subparsers: Any) -> None:
         metavar="DIR",
         help="profile directory (default: $WINKMON_PROFILES, else the per-user data directory)",
     )
+    p.add_argument(
+        "--revision",
+        type=int,
+        metavar="N",
+        help="use calibration revision N from the athlete's history (default: the current one)",
+    )
     p.add_argument("--json", metavar="OUT", help="write the report as JSON ('-' for stdout)")
     p.add_argument(
         "--angles-csv",
@@ -87,10 +93,12 @@ def run(args: argparse.Namespace) -> int:
         else:
             if frames == 0:
                 raise RecordingError(f"{rec.path}: the recording holds no sensor data")
-        result = _analyze_with_progress(rec, profile, config, frames, analyze_recording)
+        result = _analyze_with_progress(
+            rec, profile, config, frames, analyze_recording, args.revision
+        )
         damage = rec.damage
         path = rec.path
-    doc = report_document(result, profile, str(path), damage)
+    doc = report_document(result, profile, str(path), damage, revision=args.revision)
     try:
         if args.json:
             text = json.dumps(doc, indent=2, allow_nan=False)
@@ -112,13 +120,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _analyze_with_progress(
-    rec: Any, profile: AthleteProfile | None, config: Any, frames: int, analyze: Any
+    rec: Any,
+    profile: AthleteProfile | None,
+    config: Any,
+    frames: int,
+    analyze: Any,
+    revision: int | None = None,
 ) -> SessionResult:
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from winkmon.errors import WinkmonError
     from winkmon.pipeline.model import AthleteModel
 
-    model = profile.model() if profile is not None else AthleteModel.uncalibrated()
+    if profile is None:
+        if revision is not None:
+            raise WinkmonError("--revision needs --athlete (whose calibration history to use)")
+        model = AthleteModel.uncalibrated()
+    else:
+        model = profile.model(revision)
     if frames < 200_000 or not sys.stderr.isatty():
         return analyze(rec, model, config)
     with Progress(
@@ -159,10 +178,12 @@ def report_document(
     profile: AthleteProfile | None,
     session: str,
     damage: str | None = None,
+    revision: int | None = None,
 ) -> dict[str, Any]:
     """The JSON report (see the module doc)."""
     from winkmon import __version__
     from winkmon.pipeline.model import Thresholds
+    from winkmon.profiles import calibration_quality_lines
 
     reps = []
     for r in result.reps:
@@ -187,6 +208,9 @@ def report_document(
             "created_utc": profile.created_utc,
             **profile.calibration.as_dict(),
             "thresholds": th.as_dict(),
+            "revision": profile.revision,
+            "revision_used": revision if revision is not None else profile.revision,
+            "quality": calibration_quality_lines(profile),
         }
     return {
         "report_version": REPORT_VERSION,
@@ -304,6 +328,12 @@ def print_table(doc: dict[str, Any]) -> None:
     console.print(table)
     if not has_angle:
         console.print(f"note: {doc['lumbopelvic']['note']}")
+    cal = doc["calibration"]
+    if cal is not None:
+        for line in cal.get("quality", []):
+            console.print(f"[dim]{line}[/]")
+        if cal.get("revision_used") not in (None, cal.get("revision")):
+            console.print(f"[dim]report made with calibration revision {cal['revision_used']}[/]")
     summ = doc["summary"]
     if has_angle:
         parts = [
