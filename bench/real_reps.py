@@ -15,8 +15,11 @@ whole pipeline (orientation, vertical acceleration, rep tracker) exactly as a re
   1.72 m stature, Winter's anthropometric tables; the subjects' statures are not known, so the
   reference itself is uncertain by about +-5 % of depth). A rep's reference depth is the height
   at its top minus the lowest height in it.
-- **Pelvis-only wink cue**: per rep, how far the waist sensor's forward tilt comes back while
-  the hips are still at the bottom (posterior pelvic tilt = butt wink, seen from the pelvis).
+- **Pelvis-only wink cue**: each rep's ``pelvis_tuck_deg`` as winkmon reports it: how far the
+  waist sensor's forward tilt comes back between its largest value in the descent and the
+  bottom (posterior pelvic tilt = butt wink, seen from the pelvis). Compared per subject
+  between the butt-wink and the correct sets (AUC: the chance that a wink rep's cue exceeds
+  a correct rep's).
 
     python bench/real_reps.py [--data DIR] [--json OUT] [-v]
 """
@@ -35,10 +38,10 @@ import numpy as np
 
 from winkmon import quaternion as quat
 from winkmon.orientation import estimate
-from winkmon.pipeline.events import Rep
 from winkmon.pipeline.model import AthleteModel
 from winkmon.pipeline.offline import SessionResult, _Collector
 from winkmon.pipeline.pipeline import Pipeline
+from winkmon.pipeline.squat import PELVIS_TUCK_CUE_DEG
 from winkmon.protocol.constants import Role
 from winkmon.samples import SampleBatch
 
@@ -134,22 +137,6 @@ def reference_depth_cm(h: np.ndarray, window: tuple[int, int]) -> float:
     return float((max(seg[0], seg[-1]) - seg.min()) * 100)
 
 
-def pelvis_tuck_deg(d: SetData, rep: Rep, rate_hz: float, up: np.ndarray) -> float:
-    """How much the waist sensor's forward tilt comes back before the hips leave the bottom.
-
-    Tilt is the angle between the sensor's up axis and its up axis at the rep's top (no
-    calibration). The cue is the largest tilt in the descent minus the tilt at the deepest
-    point: posterior pelvic tilt at the bottom makes it positive."""
-    t = d.t_s
-    i0, ib = (int(x) for x in np.searchsorted(t, [rep.start_s, rep.bottom_s]))
-    ib = min(ib, len(t) - 1)
-    if ib - i0 < 5:
-        return float("nan")
-    ref = up[i0]
-    tilt = np.degrees(np.arccos(np.clip(up[i0 : ib + 1] @ ref, -1.0, 1.0)))
-    return float(tilt.max() - tilt[-1])
-
-
 @dataclass
 class Tally:
     tp: int = 0
@@ -168,6 +155,7 @@ def evaluate(files: list[Path], verbose: bool) -> dict[str, object]:
     depth_est: dict[int, list[float]] = defaultdict(list)
     depth_ref: dict[int, list[float]] = defaultdict(list)
     tuck: dict[tuple[int, int], list[float]] = defaultdict(list)  # (style, subject)
+    flagged: dict[int, list[bool]] = defaultdict(list)  # per style: the cue fired
     tempo: list[float] = []
     bounds_err: list[float] = []
     for path in files:
@@ -175,7 +163,6 @@ def evaluate(files: list[Path], verbose: bool) -> dict[str, object]:
         res = run_winkmon(d)
         rate = waist_batch(d).rate_hz
         h = hip_height_m(d, rate)
-        up = quat.up_in_sensor(estimate(d.gyr[0], d.acc[0], rate))
         t = d.t_s
         wins = [(t[s], t[min(e, len(t)) - 1]) for s, e in d.windows]
         used: set[int] = set()
@@ -200,7 +187,9 @@ def evaluate(files: list[Path], verbose: bool) -> dict[str, object]:
             depth_err[d.style].append(rep.depth_cm - ref)
             depth_est[d.style].append(rep.depth_cm)
             depth_ref[d.style].append(ref)
-            tuck[(d.style, d.subject)].append(pelvis_tuck_deg(d, rep, rate, up))
+            if rep.pelvis_tuck_deg is not None:
+                tuck[(d.style, d.subject)].append(rep.pelvis_tuck_deg)
+                flagged[d.style].append(rep.pelvis_tuck_deg >= PELVIS_TUCK_CUE_DEG)
             tempo.append(rep.end_s - rep.start_s)
         tal.fn += len(wins) - len(used)
         if verbose:
@@ -273,6 +262,9 @@ def evaluate(files: list[Path], verbose: bool) -> dict[str, object]:
                 "auc_wink_vs_correct": round(auc, 3),
             }
     out["pelvis_tuck_cue"] = cue
+    out["pelvis_tuck_flagged_pct"] = {
+        STYLES[k]: round(100 * float(np.mean(v)), 1) for k, v in sorted(flagged.items())
+    }
     return out
 
 
@@ -304,6 +296,10 @@ def main() -> int:
     print("all:", out["all"])
     print("partial vs full:", out["partial_vs_full"])
     print("pelvis-only wink cue (tuck at the bottom, deg):", out["pelvis_tuck_cue"])
+    print(
+        f"reps with a tuck of {PELVIS_TUCK_CUE_DEG:g} deg or more, per style (%):",
+        out["pelvis_tuck_flagged_pct"],
+    )
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     return 0

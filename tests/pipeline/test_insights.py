@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from winkmon.pipeline.events import Rep, Verdict
 from winkmon.pipeline.insights import session_insights, split_sets, wink_free_depth_cm
 
@@ -76,3 +78,17 @@ def test_depth_and_tempo_notes_need_no_angle() -> None:
     assert "extended" not in text and "wink" not in text
     steady = [_rep(i + 1, 3.0 * i, una) for i in range(10)]
     assert session_insights(steady)[0].notes == ("10 reps, depth 40 cm, 2.5 s a rep",)
+
+
+def test_pelvis_tuck_is_a_one_sensor_hint_only() -> None:
+    """Without the angle, reps whose pelvis tucked under at the bottom are named as a hint;
+    with the angle, the verdicts speak and the hint is not repeated."""
+    una = Verdict.UNAVAILABLE
+    reps = [
+        replace(_rep(i + 1, 3.0 * i, una), pelvis_tuck_deg=12.0 if i >= 3 else 1.0)
+        for i in range(5)
+    ]
+    text = " ".join(session_insights(reps)[0].notes)
+    assert "tucked under at the bottom in 2 of 5 reps (4, 5)" in text
+    judged = [replace(r, verdict=OK) for r in reps]
+    assert "tucked" not in " ".join(session_insights(judged)[0].notes)

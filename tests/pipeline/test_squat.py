@@ -201,3 +201,24 @@ def test_model_without_a_lumbar_mount_gives_pelvic_tilt_only() -> None:
     assert AthleteModel({Role.SACRUM: Mount(), Role.LUMBAR: Mount()}).has_angle
     with pytest.raises(ValueError):
         Pipeline(model, {})
+
+
+def test_pelvis_tuck_at_the_bottom_is_measured() -> None:
+    """A pelvis that tilts forward 60 deg/m of depth but back by 20 deg over the last 30 % of
+    the descent (butt wink seen from the pelvis) tucks 12 deg from its largest forward tilt
+    to the bottom; one that does not reads near 0."""
+    plan = [(1.2, 0.3, 1.0, 0.45)] * 4
+    t, z, _ = height_track(plan, lead_s=1.0, tail_s=2.0)
+    a = spoil(z, 0.0, 0.05, seed=7)
+    moving = np.abs(np.gradient(z, 1 / RATE)) > 1e-3
+    up_plain = pelvis_up(z)
+    # the same, but the last 30 % of each descent tilts the pelvis back by 20 deg
+    depth = -z / 0.45
+    back = np.radians(20.0) * np.clip((depth - 0.7) / 0.3, 0.0, 1.0)
+    tilt = np.radians(-z * 60.0) - back
+    up_tuck = np.stack([np.sin(tilt), np.zeros_like(tilt), np.cos(tilt)], axis=1)
+    plain = run_tracker(t, a, moving, up=up_plain)
+    tucked = run_tracker(t, a, moving, up=up_tuck)
+    assert len(plain) == len(tucked) == 4
+    assert all(r.pelvis_tuck_deg is not None and r.pelvis_tuck_deg < 2.0 for r in plain)
+    assert all(r.pelvis_tuck_deg is not None and 10.0 < r.pelvis_tuck_deg < 14.0 for r in tucked)

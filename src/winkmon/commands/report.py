@@ -304,6 +304,8 @@ def print_table(doc: dict[str, Any]) -> None:
     cols = ["rep", "start s", "depth cm", "down s", "up s"]
     if has_angle:
         cols += ["set deg", "peak deg", "rise deg", "verdict"]
+    else:
+        cols += ["pelvis tuck deg"]
     for col in cols:
         table.add_column(col, justify="right" if col != "verdict" else "left")
     for r in doc["reps"]:
@@ -324,6 +326,9 @@ def print_table(doc: dict[str, Any]) -> None:
                 rise,
                 f"[{style}]{label}[/]" if style else label,
             ]
+        else:
+            tuck = r.get("pelvis_tuck_deg")
+            row.append("" if tuck is None else f"{tuck:.0f}")
         table.add_row(*row)
     console.print(table)
     if not has_angle:

@@ -74,6 +74,9 @@ class Rep:
     flexion_onset_depth_cm: float | None = None
     #: "descent", "bottom" or "ascent": where the peak angle happened.
     peak_phase: str = "bottom"
+    #: Pelvis-only wink cue: how far the pelvis tilted back (posteriorly) between its
+    #: largest forward tilt in the descent and the bottom, degrees (None: no tilt data).
+    pelvis_tuck_deg: float | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -93,6 +96,9 @@ class Rep:
             if self.flexion_onset_depth_cm is None
             else round(self.flexion_onset_depth_cm, 1),
             "peak_phase": self.peak_phase,
+            "pelvis_tuck_deg": None
+            if self.pelvis_tuck_deg is None
+            else round(self.pelvis_tuck_deg, 1),
         }
 
 

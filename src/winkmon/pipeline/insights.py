@@ -78,9 +78,29 @@ def depth_tempo_notes(reps: Sequence[Rep]) -> list[str]:
     return notes
 
 
+def pelvis_notes(reps: Sequence[Rep]) -> list[str]:
+    """The one-sensor wink cue, for sets without the lumbopelvic angle: reps whose pelvis
+    tucked under at the bottom (``Rep.pelvis_tuck_deg``)."""
+    from winkmon.pipeline.squat import PELVIS_TUCK_CUE_DEG
+
+    if any(r.verdict is not Verdict.UNAVAILABLE for r in reps):
+        return []
+    tucked = [
+        r
+        for r in reps
+        if r.pelvis_tuck_deg is not None and r.pelvis_tuck_deg >= PELVIS_TUCK_CUE_DEG
+    ]
+    if not tucked:
+        return []
+    return [
+        f"the pelvis tucked under at the bottom in {len(tucked)} of {len(reps)} reps "
+        f"({_numbers(tucked)}): a one-sensor hint of butt wink; the lumbar sensor confirms it"
+    ]
+
+
 def set_notes(reps: Sequence[Rep]) -> list[str]:
     """What stands out in one set."""
-    notes: list[str] = depth_tempo_notes(reps) if reps else []
+    notes: list[str] = depth_tempo_notes(reps) + pelvis_notes(reps) if reps else []
     flex = [r for r in reps if r.verdict is Verdict.FLEXION]
     lost = [r for r in reps if r.verdict is Verdict.EXTENSION_LOST]
     judged = [r for r in reps if r.verdict in (Verdict.OK, Verdict.EXTENSION_LOST, Verdict.FLEXION)]

@@ -83,13 +83,22 @@ V_LEAK_TAU_S = 3.0  #: velocity leaks to zero (bounds what an offset error can d
 TOP_HOLD_S = 0.5  #: no new high point for this long after the ascent: the athlete is up
 MIN_SWING_TILT_DEG = 8.0  #: a rep that tilts the pelvis this much can tell "back up" by tilt
 BACK_UP_TILT_FRACTION = 0.4  #: back up: the tilt is back below this fraction of its swing
-MAX_REP_S = 15.0
+#: Longest rep: a 6 s tempo with a 2 s pause at the bottom, and some margin, s.
+MAX_REP_S = 10.0
+#: A squat tilts the pelvis: a rep longer than ``SLOW_REP_S`` whose sacrum sensor tilts
+#: less than this is not one, deg (real back-to-back squats of 25-70 cm: 11.5 deg at the
+#: least; simulated walking whose height integrated to a false 30 cm over 8-13 s: 4-9 deg).
+MIN_REP_TILT_DEG = 8.0
+SLOW_REP_S = 5.0
 #: A rep whose top-to-top depth is below this fraction of ``min_depth_cm`` is dropped.
 REFINED_DEPTH_MARGIN = 0.85
 MAX_DEPTH_M = 1.2  #: deeper than any squat: the integration ran away
 MAX_SPEED_M_S = 2.5  #: faster than any squat
 #: Longest plausible descent (slow eccentrics), pause at the bottom and ascent, seconds.
 MAX_PHASE_S = {Phase.IDLE: math.inf, Phase.DESCENT: 6.0, Phase.BOTTOM: 5.0, Phase.ASCENT: 5.0}
+#: A pelvic tuck at the bottom (``Rep.pelvis_tuck_deg``) of at least this is the one-sensor
+#: wink cue, degrees (see the README for what it is worth on real sets).
+PELVIS_TUCK_CUE_DEG = 5.0
 SET_WINDOW_S = 0.5
 ZONE_UNKNOWN, ZONE_EXTENSION = int(Zone.UNKNOWN), int(Zone.EXTENSION)
 ZONE_LOST, ZONE_FLEXION = int(Zone.EXTENSION_LOST), int(Zone.FLEXION)
@@ -543,12 +552,22 @@ class SquatTracker:
         acc = rep.acc if top_i == 0 or not next_rep else rep.acc[:top_i]
         depth_cm = math.nan
         if not rep.missing_acc:
-            depth_cm = _refined_depth_cm(acc, self.dt)
+            depth_cm, k_bottom = _refined_depth_cm(acc, self.dt)
+            if math.isfinite(depth_cm):
+                # the deepest point of the top-to-top height (the live one leads it)
+                rep.bottom_i = k_bottom
+                rep.bottom_s = rep.start_s + (k_bottom + 1 - rep.pre) * self.dt
         if not math.isfinite(depth_cm):
             depth_cm = rep.max_depth * 100
         th = self.th
         if depth_cm < th.min_depth_cm * REFINED_DEPTH_MARGIN:
             self._uncount(rep)  # counted live, but too shallow measured top to top
+            return
+        swing = _swing_deg(rep.g)
+        if swing is not None and swing < MIN_REP_TILT_DEG and t_end - rep.start_s > SLOW_REP_S:
+            # A long movement in which the pelvis barely tilted: steps, a re-rack, whose
+            # integrated height wandered; not a squat.
+            self._uncount(rep)
             return
         if not rep.confirmed:
             self._confirm(rep, events)
@@ -582,6 +601,7 @@ class SquatTracker:
                     else None
                 ),
                 peak_phase=Phase(rep.peak_phase).name.lower(),
+                pelvis_tuck_deg=_tuck_deg(rep.g, rep.pre, rep.bottom_i),
             )
         )
 
@@ -669,17 +689,19 @@ class _RepState:
         self.tilt_max = math.nan  #: and its largest tilt in the rep, deg
 
 
-def _refined_depth_cm(acc: list[float], dt: float) -> float:
-    """Depth over a whole rep, top to top: the pelvis at rest (v = 0) and at the same height
-    at both ends, so a constant offset and a linear drift of the velocity cancel."""
+def _refined_depth_cm(acc: list[float], dt: float) -> tuple[float, int]:
+    """Depth over a whole rep, top to top, and the index of its deepest point: the pelvis at
+    rest (v = 0) and at the same height at both ends, so a constant offset and a linear
+    drift of the velocity cancel."""
     if len(acc) < 3:
-        return math.nan
+        return math.nan, 0
     a = np.asarray(acc)
     v = np.cumsum(a) * dt
     v -= np.linspace(0.0, v[-1], len(v))  # zero velocity at the end too
     z = np.cumsum(v) * dt
     z -= np.linspace(0.0, z[-1], len(z))  # back at the same height at the end
-    return float(-z.min() * 100)
+    k = int(np.argmin(z))
+    return float(-z[k] * 100), k
 
 
 def _true_top(acc: list[float], dt: float, k_hint: int, k_bottom: int) -> int:
@@ -706,3 +728,18 @@ def _true_top(acc: list[float], dt: float, k_hint: int, k_bottom: int) -> int:
     k = lo + cross
     k = np.where(np.abs(r[cross + 1]) < np.abs(r[cross]), k + 1, k)
     return int(k[np.argmin(np.abs(k - k_hint))])
+
+
+def _tuck_deg(tilt: list[float], first: int, bottom: int) -> float | None:
+    """Pelvis-only wink cue: the largest tilt from the start to the bottom minus the tilt at
+    the bottom (a posterior tilt at the bottom shows as a positive value), degrees."""
+    seg = [x for x in tilt[first : bottom + 1] if x == x]
+    if len(seg) < 3 or tilt[bottom] != tilt[bottom]:
+        return None
+    return max(seg) - tilt[bottom]
+
+
+def _swing_deg(tilt: list[float]) -> float | None:
+    """How far the pelvis's tilt moved during a rep, degrees (None without tilt data)."""
+    seg = [x for x in tilt if x == x]
+    return max(seg) - min(seg) if len(seg) > 2 else None
