@@ -29,6 +29,8 @@ from winkmon.sim.script import (
     Walk,
     default_demo_script,
     random_script,
+    training_script,
+    training_set,
 )
 from winkmon.sim.sensor import SimClock, SimFrame, SimLinkStats
 from winkmon.sim.session import SimSession, SimStream, SimTruth, simulate, simulate_chunks
@@ -62,4 +64,6 @@ __all__ = [
     "random_script",
     "simulate",
     "simulate_chunks",
+    "training_script",
+    "training_set",
 ]

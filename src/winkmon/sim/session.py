@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -23,12 +23,12 @@ import numpy.typing as npt
 from winkmon.protocol.constants import Role
 from winkmon.protocol.records import SensorInfo, StartParams
 from winkmon.sim.config import SimConfig
-from winkmon.sim.imu import SimMount, make_mounts, sensor_pose
+from winkmon.sim.imu import SimMount, sensor_pose, worn_mounts
 from winkmon.sim.kinematics import BodyMotion
 from winkmon.sim.motion import Choreography, SimRep, compose
 from winkmon.sim.rotation import FloatArray, quat_from_matrix
 from winkmon.sim.script import Phase, SessionScript, default_demo_script
-from winkmon.sim.sensor import SimClock, SimFrame, SimLinkStats, SimSensor
+from winkmon.sim.sensor import SampleJitter, SimClock, SimFrame, SimLinkStats, SimSensor
 
 ROLES = (Role.SACRUM, Role.LUMBAR)
 _TAIL_S = 1.0  # after the last sample, every notification has arrived within this
@@ -66,17 +66,27 @@ class SimStream:
         self.config = config if config is not None else SimConfig()
         self.script = script if script is not None else default_demo_script()
         self.choreography: Choreography = compose(self.script, self.config)
-        self.mounts = make_mounts(self.config)
+        self.mounts = worn_mounts(self.config)
         rng = np.random.default_rng([self.config.seed, 0xC10C])
         self.clocks: dict[Role, SimClock] = {}
         self.sensors: dict[Role, SimSensor] = {}
+        cfg = self.config
         for role in ROLES:
             clock = SimClock(
-                start_s=float(rng.uniform(*self.config.start_delay_s)),
+                start_s=float(rng.uniform(*cfg.start_delay_s)),
                 t_dev0_us=int(rng.integers(0, 1 << 32)),
-                drift_ppm=float(rng.uniform(-1.0, 1.0) * self.config.drift_ppm),
-                rate_hz=self.config.rate_hz(role),
+                drift_ppm=float(rng.uniform(-1.0, 1.0) * cfg.drift_ppm),
+                rate_hz=cfg.rate_hz(role),
             )
+            if cfg.clock_ms or cfg.stall_prob > 0.0 or cfg.late_stamp_prob > 0.0:
+                jitter = SampleJitter(
+                    (cfg.seed, 0x5A11, int(role)),
+                    cfg.stall_prob,
+                    (cfg.stall_ms[0] * 1e3, cfg.stall_ms[1] * 1e3),
+                    cfg.late_stamp_prob if cfg.clock_ms else 0.0,
+                )
+                t0 = clock.t_dev0_us - clock.t_dev0_us % 1000 if cfg.clock_ms else clock.t_dev0_us
+                clock = replace(clock, t_dev0_us=t0, clock_ms=cfg.clock_ms, jitter=jitter)
             self.clocks[role] = clock
             self.sensors[role] = SimSensor(
                 role, self.config, self.body, self.mounts[role], clock, self.duration_s
