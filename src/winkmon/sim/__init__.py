@@ -7,6 +7,13 @@ pick-ups) run with a :class:`SimConfig` (athlete, mounts, noise, clocks, radio l
 with host receive times, and the truth (lumbopelvic angle, reps and verdicts, calibration
 windows, mounts, clocks). :class:`SimStream` yields the same frames incrementally.
 
+Two kinds of session: :func:`random_script` (with :meth:`SimConfig.random`) is the classic gym
+session: a stand and a calibration block, then sets with a quiet stand between reps.
+:func:`training_script` (with :meth:`SimConfig.training`) is shaped on real training recordings:
+straight into back-to-back sets (no rest between reps, tempo 1-6 s, some paused or partial
+reps), no stand and no calibration block unless asked, sensors sometimes worn facing in or
+sampled on a whole-millisecond clock. ``random_script(..., back_to_back_prob=p)`` mixes the two.
+
 Frames and the angle sign convention are documented in :mod:`winkmon.sim.kinematics`; the
 sensor model in :mod:`winkmon.sim.imu` and :mod:`winkmon.sim.sensor`.
 """

@@ -1,8 +1,10 @@
 """Simulator configuration: the athlete, the sensors, the radio link.
 
 Every field states its unit and default. :meth:`SimConfig.random` draws a plausible varied
-configuration from a seed (athlete, sensor noise, link quality); :meth:`SimConfig.noiseless`
-turns every imperfection off, for tests that compare against the truth.
+configuration from a seed (athlete, sensor noise, link quality); :meth:`SimConfig.training`
+adds how real training sensors are worn and clocked (facing in, whole-ms clocks);
+:meth:`SimConfig.noiseless` turns every imperfection off, for tests that compare against the
+truth.
 
 Real sensors
 ------------

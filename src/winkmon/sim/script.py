@@ -238,11 +238,13 @@ def training_set(rng: np.random.Generator, n_reps: int, *, partial_prob: float =
 
     Its tempo is 1.3-4 s a rep (4-5.5 s in one set of ten: slow eccentrics), +-15 % from rep
     to rep; 15 % of its reps pause at the bottom; with chance ``partial_prob`` it is a partial
-    squat set (22-34 cm deep), otherwise the depth is the athlete's.
+    squat set (22-34 cm deep, 20 % quicker), otherwise the depth is the athlete's. Real sets:
+    reps of 1.7-4.2 s, partial ones 1.7-3.5 s (:mod:`winkmon.sim.config`).
     """
-    centre = rng.uniform(1.3, 4.0) if rng.uniform() < 0.9 else rng.uniform(4.0, 5.5)
-    tempo = (max(1.0, 0.85 * centre), min(6.0, 1.15 * centre))
     partial = rng.uniform() < partial_prob
+    centre = rng.uniform(1.3, 4.0) if rng.uniform() < 0.9 else rng.uniform(4.0, 5.5)
+    centre *= 0.8 if partial else 1.0
+    tempo = (max(1.0, 0.85 * centre), min(6.0, max(1.0, 1.15 * centre)))
     return SquatSet(
         n_reps=n_reps,
         depth_cm=float(rng.uniform(22.0, 34.0)) if partial else None,
