@@ -11,36 +11,38 @@ Real sensors
 The realistic ranges come from summary statistics measured on the real recordings in
 ``../shared/realdata/squat-sets-3imu`` (3 subjects x 5 styles x 2 sets, 30 files, 93.7 k
 samples; a waist sensor facing into the body, a thigh and a shank sensor). No sample of those
-files is in this repository, only these figures.
+files is in this repository, only these figures; ``bench/sim_realism.py`` measures them again,
+on the waist sensor and on simulated training sessions side by side (p10 / p50 / p90).
 
 * Accelerometer white noise: std of first differences / sqrt(2) in each file's stillest 0.36 s
-  (gyro-quiet) window: waist sensor 0.013 / 0.016 / 0.021 m/s^2 per axis and sample at 110 Hz
-  (10th / 25th / 50th percentile over files and axes; the window still holds some sway, so
-  these are upper bounds), thigh and shank alike. At 200 Hz (white noise, std ~ sqrt(rate))
-  that is 0.018-0.028 m/s^2: ``SimConfig.random`` draws 0.015-0.035.
-* Gyroscope white noise, same method: waist 0.0014 / 0.0016 / 0.0023 rad/s per sample at
-  110 Hz, thigh and shank 0.0009-0.005: drawn 0.002-0.007 rad/s at 200 Hz. Gyro offsets in the
-  stillest windows: 0.1-0.3 deg/s per axis for two subjects (the default bias range holds it).
-* Accelerometer offsets: ``|mean acc| - g`` in the stillest window of the waist sensor is
-  0.03-0.20 m/s^2 (0.6 once); the mean vertical specific force minus g over each set, with the
-  orientation from VQF, is 0.07-0.15 (subject 1), 0.13-0.18 (subject 2) and 0.22-0.32 m/s^2
-  (subject 3). The thigh and shank sensors read |a| 2-3 m/s^2 above g at rest (uncalibrated
-  scale) and are not a model for ours. ``SimConfig.random`` draws a per-axis bound of
-  0.1-0.3 m/s^2, each axis uniform within it.
-* Device clock: integer ms; steps of 9 ms (93.1 % of samples), 10 ms (5.4 %), 8 ms (0.85 %,
+  (gyro-quiet) window, per axis and sample, as at 200 Hz (white noise: std ~ sqrt(rate); the
+  real rate is 110 Hz): 0.018 / 0.028 / 0.063 m/s^2 (the window still holds some sway, so
+  these are upper bounds; thigh and shank alike). ``SimConfig.random`` draws 0.018-0.04.
+* Gyroscope white noise, same method: 0.0019 / 0.0031 / 0.0075 rad/s at 200 Hz (thigh and
+  shank 0.0012-0.007): drawn 0.0015-0.005. Gyro offsets in the stillest windows: 0.1-0.3 deg/s
+  per axis for two subjects (the default bias range holds it).
+* Accelerometer offsets: ``|mean acc| - g`` in the stillest window, 0.034 / 0.068 / 0.19 m/s^2;
+  the mean vertical specific force minus g over the sets (orientation from VQF),
+  0.096 / 0.156 / 0.30 m/s^2: 0.07-0.15 for subject 1, 0.13-0.18 for subject 2, 0.22-0.32 for
+  subject 3 (all positive: probably one sensor unit). The thigh and shank sensors read |a|
+  2-3 m/s^2 above g at rest and are no model for ours. ``SimConfig.random`` draws a per-axis
+  bound of 0.15-0.35 m/s^2, each axis's offset uniform within +-bound, so a sensor's vertical
+  offset is mostly 0.02-0.3 m/s^2, of either sign.
+* Device clock: integer ms; steps of 9 ms (93.2 % of samples), 10 ms (5.4 %), 8 ms (0.85 %,
   right after a 10: one stamp read 1 ms late), 14-15 ms (0.45 %, followed by 9 ms steps: the
   loop stalled ~5 ms and the later samples moved with it), longer steps (16-48 ms) 0.03 %;
   sequence gaps (lost samples) 1e-4; mean rate 109.1-110.3 Hz. ``SimConfig.with_box_timing``
-  uses these.
+  uses these (at 110 Hz the floored stamps step 10 ms a little more often: 9.6 %).
 * Set structure (labelled reps; times from the ms clock): recording start to the first rep
-  0-2.7 s (median 0.6 s); last rep to the end 0.1-1.5 s; consecutive rep windows touch (gap
-  median +0.01 s, -0.2..+0.1 s): no rest between reps. Rep duration 1.7-4.2 s (median 2.6;
-  partial squats 1.7-3.5, median 2.0); the descent is 0.45-0.6 of the rep. Time within 2 cm of
-  the lowest point 0.15-0.8 s (median 0.2-0.5): a short turn, sometimes a pause. Within 0.5 s
-  of a boundary between reps the longest run of vertical acceleration under 0.25 m/s^2 is
-  0.04-0.2 s (median 0.08; simulated back-to-back sets: 0.02-0.25 s, median 0.12).
-* Depth (waist sensor, double-integrated vertical acceleration, drift removed per labelled rep):
-  full squats 40-70 cm (medians 46-61 cm by style), partial squats 27-39 cm (median 33).
+  0.13 / 0.62 / 1.29 s (0-2.7 s); last rep to the end 0.1-1.5 s; consecutive rep windows
+  touch (one sample apart): no rest between reps. Rep duration 1.9 / 2.6 / 3.5 s (1.7-4.2;
+  partial squats 1.7-3.5, median 2.0); the descent is 0.47 / 0.54 / 0.61 of the rep. Time
+  within 2 cm of the lowest point 0.15-0.8 s (median 0.2-0.5): a short turn, sometimes a pause.
+  Within 0.5 s of a boundary between reps the longest run of vertical acceleration under
+  0.25 m/s^2 is 0.036 / 0.082 / 0.20 s: the pelvis never rests between reps.
+* Motion: the waist sensor's largest inclination change in a rep, 19.5 / 33 / 45 deg (median
+  30-43 by style); depth (double-integrated vertical acceleration, drift removed per labelled
+  rep) of full squats 40-70 cm (medians 46-61 by style), partial squats 27-39 cm (median 33).
 """
 
 from __future__ import annotations
@@ -226,8 +228,8 @@ class SimConfig:
         """A plausible, varied configuration: athlete, mounts, noise and link quality.
 
         Noise and accelerometer offsets are drawn in the ranges measured on real sensors
-        (see the module docstring): white noise 0.015-0.035 m/s^2 and 0.002-0.007 rad/s per
-        sample at 200 Hz, a constant accelerometer offset of up to 0.1-0.3 m/s^2 per axis.
+        (see the module docstring): white noise 0.018-0.04 m/s^2 and 0.0015-0.005 rad/s per
+        sample at 200 Hz, a constant accelerometer offset within +-0.15..0.35 m/s^2 per axis.
         """
         rng = np.random.default_rng([seed, 0xC0F1])
         lo_set = float(rng.uniform(-16.0, -8.0))
@@ -244,9 +246,9 @@ class SimConfig:
         return cls(
             seed=seed,
             # noise and offsets as measured on real sensors (module docstring)
-            acc_noise_m_s2=float(rng.uniform(0.015, 0.035)),
-            gyr_noise_rad_s=float(rng.uniform(0.002, 0.007)),
-            acc_bias_m_s2=float(rng.uniform(0.1, 0.3)),
+            acc_noise_m_s2=float(rng.uniform(0.018, 0.04)),
+            gyr_noise_rad_s=float(rng.uniform(0.0015, 0.005)),
+            acc_bias_m_s2=float(rng.uniform(0.15, 0.35)),
             gyr_bias_dps=float(rng.uniform(0.2, 2.0)),
             gyr_bias_wander_dps=float(rng.uniform(0.0, 0.3)),
             conn_interval_ms=float(rng.choice([7.5, 15.0, 30.0])),

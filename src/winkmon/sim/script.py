@@ -234,15 +234,15 @@ def _between_sets(rng: np.random.Generator) -> list[Activity]:
 
 
 def training_set(rng: np.random.Generator, n_reps: int, *, partial_prob: float = 0.2) -> SquatSet:
-    """A set as in real training recordings: back to back, starting 0.5-1.5 s after the unrack.
+    """A set as in real training recordings: back to back, starting 0.3-1.2 s after the unrack.
 
-    Its tempo is 1.3-4 s a rep (4-5.5 s in one set of ten: slow eccentrics), +-15 % from rep
+    Its tempo is 1.5-3.5 s a rep (4-5.5 s in one set of ten: slow eccentrics), +-15 % from rep
     to rep; 15 % of its reps pause at the bottom; with chance ``partial_prob`` it is a partial
     squat set (22-34 cm deep, 20 % quicker), otherwise the depth is the athlete's. Real sets:
     reps of 1.7-4.2 s, partial ones 1.7-3.5 s (:mod:`winkmon.sim.config`).
     """
     partial = rng.uniform() < partial_prob
-    centre = rng.uniform(1.3, 4.0) if rng.uniform() < 0.9 else rng.uniform(4.0, 5.5)
+    centre = rng.uniform(1.5, 3.5) if rng.uniform() < 0.9 else rng.uniform(4.0, 5.5)
     centre *= 0.8 if partial else 1.0
     tempo = (max(1.0, 0.85 * centre), min(6.0, max(1.0, 1.15 * centre)))
     return SquatSet(
@@ -251,7 +251,7 @@ def training_set(rng: np.random.Generator, n_reps: int, *, partial_prob: float =
         back_to_back=True,
         tempo_s=(float(tempo[0]), float(tempo[1])),
         pause_prob=0.15,
-        lead_s=float(rng.uniform(0.5, 1.5)),
+        lead_s=float(rng.uniform(0.3, 1.2)),
     )
 
 
@@ -266,7 +266,7 @@ def training_script(
 ) -> SessionScript:
     """A training session like the real recordings: back-to-back sets, no quiet stand.
 
-    Without ``calibrate`` the session starts straight into a set (its first descent 1-2 s
+    Without ``calibrate`` the session starts straight into a set (its first descent 0.8-1.7 s
     after the start: no stand, no calibration block); with it, the session opens with a
     stand and a calibration block as :func:`random_script` does. Each set is a
     :func:`training_set` of ``reps`` (inclusive range) reps; between sets the athlete re-racks,
