@@ -197,6 +197,9 @@ def test_stalls_delay_samples_and_chunking_keeps_them() -> None:
     assert np.any(dt > 8.9) and np.max(dt) < 11.1
     assert clock.samples_before(float(t[123])) == 123
     assert clock.samples_before(float(t[123]) + 1e-9) == 124
+    many = clock.sample_time_s(np.arange(20_000))  # across blocks of random draws
+    for when in np.random.default_rng(0).uniform(0.0, float(many[-1]), 50):
+        assert clock.samples_before(float(when)) == int(np.searchsorted(many, when))
 
 
 def test_random_configs_are_reproducible_by_seed() -> None:

@@ -187,14 +187,12 @@ class SimClock:
         n = max(0, int(np.ceil(x)))
         if self.jitter is None or n == 0:
             return n
-        lo, hi = 0, n  # stalls only delay samples: the count without them is an upper bound
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if float(self.sample_time_s(mid)) < t_s:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
+        # Stalls only delay samples, so n is an upper bound; no sample before ``n`` is delayed
+        # more than sample ``n``, so every sample before ``lo`` is taken before ``t_s``.
+        behind = float(self.jitter.delay_us(n)) * 1e-6 * self.rate_hz
+        lo = max(0, int(np.floor(x - behind)) - 2)
+        times = self.sample_time_s(np.arange(lo, n + 1))
+        return lo + int(np.searchsorted(times, t_s, side="left"))
 
     def time_sync_us(self, t_s: float) -> int:
         """What the device answers to TIME_SYNC handled at session time ``t_s`` (u32)."""
