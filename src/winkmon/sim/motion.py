@@ -6,6 +6,12 @@ convention) and recording what happened: phases, calibration windows and squat r
 truth verdicts. Rep outcomes keep a margin from the thresholds so the truth is unambiguous:
 an ``ok`` rep rises at most ~3 deg above its set angle, an ``extension_lost`` rep rises at
 least ~7 deg and peaks at or below about -1.5 deg, a ``flexion`` rep peaks at +4..+15 deg.
+
+Classic sets stand still between reps. Flowing sets (training style, see
+:class:`~winkmon.sim.script.SquatSet`) start soon after the unrack and, back to back, go from
+one ascent straight into the next descent: the lifter re-braces to the next rep's set angle
+during the ascent, so each rep's truth (set angle at its start, peak, depth from its start)
+is as unambiguous as in a classic set.
 """
 
 from __future__ import annotations
@@ -346,13 +352,12 @@ class _Composer:
         rep_index: int,
         lean: float = 1.0,
     ) -> float:
-        """Keyframe rep ``rep_index`` from ``ts``: descent, bottom, ascent (``phases_s``).
+        """Keyframe rep ``rep_index`` from ``ts``: descent, bottom, ascent (``phases_s``, s).
 
-        Records the rep for the truth and returns its end time. ``lean`` scales the forward
-        tilt of the pelvis at the bottom (1: 18-32 deg at 45 cm, at most 65 deg).
-
-        The angle starts at ``s_i``, rises by ``rise`` at the bottom and ends at ``s_end``
-        (the next rep's set angle in a back-to-back set, else ``s_i``).
+        The pelvis drops ``d_m``; the angle starts at ``s_i``, rises by ``rise`` at the bottom
+        and ends at ``s_end`` (the next rep's set angle in a back-to-back set, else ``s_i``).
+        ``lean`` scales the pelvis's forward tilt at the bottom (1: 18-32 deg at 45 cm; at
+        most 65 deg). Records the rep for the truth and returns its end time.
         """
         r, b = self.rng, self.body
         dn, pa, up = phases_s
