@@ -11,6 +11,7 @@ import pytest
 from winkmon.protocol import Role, decode_frame
 from winkmon.protocol.constants import STANDARD_GRAVITY_M_S2
 from winkmon.sim import (
+    STYLES,
     Calibrate,
     Phase,
     SessionScript,
@@ -21,6 +22,7 @@ from winkmon.sim import (
     Stand,
     Verdict,
     random_script,
+    random_session,
     simulate,
     training_script,
 )
@@ -220,3 +222,17 @@ def test_random_configs_are_reproducible_by_seed() -> None:
     assert all(c.sacrum_rate_hz == 110 for c in configs if c.clock_ms)
     a = training_script(np.random.default_rng(3), n_sets=3)
     assert a == training_script(np.random.default_rng(3), n_sets=3)
+
+
+def test_random_session_styles() -> None:
+    config, script = random_session(3)  # what the accuracy bench simulates
+    assert config == SimConfig.random(3)
+    assert script == random_script(np.random.default_rng(3))
+    config, script = random_session(3, "back-to-back", n_sets=3)
+    sets = [a for a in script.activities if isinstance(a, SquatSet)]
+    assert isinstance(script.activities[1], Calibrate) and all(s.back_to_back for s in sets)
+    config, script = random_session(3, "training", n_sets=3)
+    assert config == SimConfig.training(3) and isinstance(script.activities[0], SquatSet)
+    assert set(STYLES) == {"classic", "back-to-back", "training"}
+    with pytest.raises(SimConfigError):
+        random_session(3, "powerlifting")

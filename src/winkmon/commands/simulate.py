@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-STYLES = ("classic", "back-to-back", "training")
+STYLES = ("classic", "back-to-back", "training")  #: as winkmon.sim.STYLES (imported lazily)
 
 
 def register(subparsers: Any) -> None:
@@ -56,25 +56,20 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import dataclasses
 
-    import numpy as np
-
     from winkmon.errors import WinkmonError
     from winkmon.recording import output_path
-    from winkmon.sim import SimConfig, default_demo_script, random_script, training_script
+    from winkmon.sim import SimConfig, default_demo_script, random_session
 
     if args.rate is not None and not 10 <= args.rate <= 1000:
         raise WinkmonError(f"--rate must be 10..1000 Hz, not {args.rate}")
     if args.minutes is not None and not 0 < args.minutes <= 600:
         raise WinkmonError(f"--minutes must be more than 0 and at most 600, not {args.minutes}")
-    duration_s = None if args.minutes is None else args.minutes * 60.0
-    rng = np.random.default_rng(args.seed)
-    if args.style == "training":
-        config = SimConfig.training(args.seed)
-        script = training_script(rng, duration_s=duration_s)
-    elif args.random or args.style is not None:
-        config = SimConfig.random(args.seed)
-        b2b = 1.0 if args.style == "back-to-back" else 0.0
-        script = random_script(rng, duration_s=duration_s, back_to_back_prob=b2b)
+    if args.random or args.style is not None:
+        config, script = random_session(
+            args.seed,
+            args.style or "classic",
+            duration_s=None if args.minutes is None else args.minutes * 60.0,
+        )
     else:
         config = SimConfig(seed=args.seed)
         script = default_demo_script()

@@ -22,12 +22,18 @@ import numpy.typing as npt
 
 from winkmon.protocol.constants import Role
 from winkmon.protocol.records import SensorInfo, StartParams
-from winkmon.sim.config import SimConfig
+from winkmon.sim.config import SimConfig, SimConfigError
 from winkmon.sim.imu import SimMount, sensor_pose, worn_mounts
 from winkmon.sim.kinematics import BodyMotion
 from winkmon.sim.motion import Choreography, SimRep, compose
 from winkmon.sim.rotation import FloatArray, quat_from_matrix
-from winkmon.sim.script import Phase, SessionScript, default_demo_script
+from winkmon.sim.script import (
+    Phase,
+    SessionScript,
+    default_demo_script,
+    random_script,
+    training_script,
+)
 from winkmon.sim.sensor import SampleJitter, SimClock, SimFrame, SimLinkStats, SimSensor
 
 ROLES = (Role.SACRUM, Role.LUMBAR)
@@ -216,6 +222,41 @@ class SimSession:
     def sample_times_s(self, role: Role, index: npt.ArrayLike) -> FloatArray:
         """True session times of samples ``index`` (as counted by ``first_index``)."""
         return self.clocks[role].sample_time_s(index)
+
+
+#: Kinds of random session (:func:`random_session`).
+STYLES = ("classic", "back-to-back", "training")
+
+
+def random_session(
+    seed: int,
+    style: str = "classic",
+    *,
+    duration_s: float | None = None,
+    n_sets: int | None = None,
+) -> tuple[SimConfig, SessionScript]:
+    """A random configuration and script of one kind, both from ``seed``.
+
+    * ``classic``: ``SimConfig.random(seed)`` and ``random_script(default_rng(seed))``, the
+      sessions of the accuracy bench: a stand and a calibration block, then sets with a quiet
+      stand between reps;
+    * ``back-to-back``: the same, with every set a back-to-back
+      :func:`~winkmon.sim.script.training_set`;
+    * ``training``: ``SimConfig.training(seed)`` and :func:`~winkmon.sim.script.training_script`:
+      no stand and no calibration block, straight into back-to-back sets.
+
+    ``duration_s`` / ``n_sets`` as for the script generators (default: 2..4 sets).
+    """
+    rng = np.random.default_rng(seed)
+    if style == "classic":
+        return SimConfig.random(seed), random_script(rng, duration_s=duration_s, n_sets=n_sets)
+    if style == "back-to-back":
+        script = random_script(rng, duration_s=duration_s, n_sets=n_sets, back_to_back_prob=1.0)
+        return SimConfig.random(seed), script
+    if style == "training":
+        script = training_script(rng, duration_s=duration_s, n_sets=n_sets)
+        return SimConfig.training(seed), script
+    raise SimConfigError(f"style must be one of {', '.join(STYLES)}, not {style!r}")
 
 
 def simulate(
