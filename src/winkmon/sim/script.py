@@ -87,14 +87,10 @@ class SquatSet:
 
     outcomes: tuple[Verdict, ...] | None = None
     n_reps: int = 5
-    depth_cm: float | None = (
-        None  #: pelvis drop, cm (15..70; below 25 a partial squat); None: drawn
-    )
+    depth_cm: float | None = None  #: pelvis drop, cm (15..70, partial < 25); None: drawn
     set_angle_deg: float | None = None  #: brace angle, deg (-20..-2); None: drawn
     back_to_back: bool = False  #: no rest between reps: a descent starts as the last ascent ends
-    tempo_s: tuple[float, float] | None = (
-        None  #: range of a rep's descent + turn + ascent, s (1..6)
-    )
+    tempo_s: tuple[float, float] | None = None  #: rep duration range, s (1..6; pauses add)
     pause_prob: float = 0.0  #: chance a rep pauses 0.5-2 s at the bottom (added to its tempo)
     lead_s: float | None = None  #: start of the set (unrack) to the first descent, s (>= 0.2)
 
