@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+STYLES = ("classic", "back-to-back", "training")  #: as winkmon.sim.STYLES (imported lazily)
+
 
 def register(subparsers: Any) -> None:
     p: argparse.ArgumentParser = subparsers.add_parser(
@@ -33,7 +35,18 @@ def register(subparsers: Any) -> None:
         "--minutes",
         type=float,
         default=None,
-        help="with --random: about this long (default: 2-4 sets)",
+        help="with --random or --style: about this long (default: 2-4 sets)",
+    )
+    p.add_argument(
+        "--style",
+        choices=STYLES,
+        default=None,
+        help="a random session (implies --random) of this kind: 'classic' (the default with "
+        "--random: calibration, then sets with a stand between reps), 'back-to-back' (the same "
+        "with every set back to back: no rest between reps, some partial or paused reps, tempo "
+        "1-6 s), 'training' (like real training recordings: no stand and no calibration, "
+        "straight into back-to-back sets; sensors sometimes worn facing in, sometimes on a "
+        "110 Hz whole-millisecond clock)",
     )
     p.add_argument("--rate", type=int, default=None, help="both sensors' rate in Hz")
     p.add_argument("--overwrite", action="store_true", help="replace an existing file")
@@ -43,20 +56,18 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import dataclasses
 
-    import numpy as np
-
     from winkmon.errors import WinkmonError
     from winkmon.recording import output_path
-    from winkmon.sim import SimConfig, default_demo_script, random_script
+    from winkmon.sim import SimConfig, default_demo_script, random_session
 
     if args.rate is not None and not 10 <= args.rate <= 1000:
         raise WinkmonError(f"--rate must be 10..1000 Hz, not {args.rate}")
     if args.minutes is not None and not 0 < args.minutes <= 600:
         raise WinkmonError(f"--minutes must be more than 0 and at most 600, not {args.minutes}")
-    if args.random:
-        config = SimConfig.random(args.seed)
-        script = random_script(
-            np.random.default_rng(args.seed),
+    if args.random or args.style is not None:
+        config, script = random_session(
+            args.seed,
+            args.style or "classic",
             duration_s=None if args.minutes is None else args.minutes * 60.0,
         )
     else:
@@ -66,10 +77,12 @@ def run(args: argparse.Namespace) -> int:
         config = dataclasses.replace(config, sacrum_rate_hz=args.rate, lumbar_rate_hz=args.rate)
     target = output_path(Path(args.output))
     info = write_simulated_recording(target, config, script, overwrite=args.overwrite)
-    print(
-        f"wrote {target}: {info['duration_s']:.0f} s, {info['reps']} reps "
-        f"(simulated; calibration block at {info['static_s']} / {info['functional_s']} s)"
+    calib = (
+        f"calibration block at {info['static_s']} / {info['functional_s']} s"
+        if info["static_s"]
+        else "no calibration block"
     )
+    print(f"wrote {target}: {info['duration_s']:.0f} s, {info['reps']} reps (simulated; {calib})")
     return 0
 
 
@@ -130,6 +143,7 @@ def write_simulated_recording(
                             "set_angle_deg": round(r.set_angle_deg, 2),
                             "peak_flexion_deg": round(r.peak_flexion_deg, 2),
                             "verdict": str(r.verdict.value),
+                            "set": r.set_index,
                         }
                         for r in truth.reps
                     ],

@@ -1,8 +1,48 @@
 """Simulator configuration: the athlete, the sensors, the radio link.
 
 Every field states its unit and default. :meth:`SimConfig.random` draws a plausible varied
-configuration from a seed (athlete, sensor noise, link quality); :meth:`SimConfig.noiseless`
-turns every imperfection off, for tests that compare against the truth.
+configuration from a seed (athlete, sensor noise, link quality); :meth:`SimConfig.training`
+adds how real training sensors are worn and clocked (facing in, whole-ms clocks);
+:meth:`SimConfig.noiseless` turns every imperfection off, for tests that compare against the
+truth.
+
+Real sensors
+------------
+The realistic ranges come from summary statistics measured on the real recordings in
+``../shared/realdata/squat-sets-3imu`` (3 subjects x 5 styles x 2 sets, 30 files, 93.7 k
+samples; a waist sensor facing into the body, a thigh and a shank sensor). No sample of those
+files is in this repository, only these figures; ``bench/sim_realism.py`` measures them again,
+on the waist sensor and on simulated training sessions side by side (p10 / p50 / p90).
+
+* Accelerometer white noise: std of first differences / sqrt(2) in each file's stillest 0.36 s
+  (gyro-quiet) window, per axis and sample, as at 200 Hz (white noise: std ~ sqrt(rate); the
+  real rate is 110 Hz): 0.018 / 0.028 / 0.063 m/s^2 (the window still holds some sway, so
+  these are upper bounds; thigh and shank alike). ``SimConfig.random`` draws 0.018-0.04.
+* Gyroscope white noise, same method: 0.0019 / 0.0031 / 0.0075 rad/s at 200 Hz (thigh and
+  shank 0.0012-0.007): drawn 0.0015-0.005. Gyro offsets in the stillest windows: 0.1-0.3 deg/s
+  per axis for two subjects (the default bias range holds it).
+* Accelerometer offsets: ``|mean acc| - g`` in the stillest window, 0.034 / 0.068 / 0.19 m/s^2;
+  the mean vertical specific force minus g over the sets (orientation from VQF),
+  0.096 / 0.156 / 0.30 m/s^2: 0.07-0.15 for subject 1, 0.13-0.18 for subject 2, 0.22-0.32 for
+  subject 3 (all positive: probably one sensor unit). The thigh and shank sensors read |a|
+  2-3 m/s^2 above g at rest and are no model for ours. ``SimConfig.random`` draws a per-axis
+  bound of 0.15-0.35 m/s^2, each axis's offset uniform within +-bound, so a sensor's vertical
+  offset is mostly 0.02-0.3 m/s^2, of either sign.
+* Device clock: integer ms; steps of 9 ms (93.2 % of samples), 10 ms (5.4 %), 8 ms (0.85 %,
+  right after a 10: one stamp read 1 ms late), 14-15 ms (0.45 %, followed by 9 ms steps: the
+  loop stalled ~5 ms and the later samples moved with it), longer steps (16-48 ms) 0.03 %;
+  sequence gaps (lost samples) 1e-4; mean rate 109.1-110.3 Hz. ``SimConfig.with_box_timing``
+  uses these (at 110 Hz the floored stamps step 10 ms a little more often: 9.6 %).
+* Set structure (labelled reps; times from the ms clock): recording start to the first rep
+  0.13 / 0.62 / 1.29 s (0-2.7 s); last rep to the end 0.1-1.5 s; consecutive rep windows
+  touch (one sample apart): no rest between reps. Rep duration 1.9 / 2.6 / 3.5 s (1.7-4.2;
+  partial squats 1.7-3.5, median 2.0); the descent is 0.47 / 0.54 / 0.61 of the rep. Time
+  within 2 cm of the lowest point 0.15-0.8 s (median 0.2-0.5): a short turn, sometimes a pause.
+  Within 0.5 s of a boundary between reps the longest run of vertical acceleration under
+  0.25 m/s^2 is 0.036 / 0.082 / 0.20 s: the pelvis never rests between reps.
+* Motion: the waist sensor's largest inclination change in a rep, 19.5 / 33 / 45 deg (median
+  30-43 by style); depth (double-integrated vertical acceleration, drift removed per labelled
+  rep) of full squats 40-70 cm (medians 46-61 by style), partial squats 27-39 cm (median 33).
 """
 
 from __future__ import annotations
@@ -17,6 +57,13 @@ from winkmon.protocol.constants import ACC_RANGE_G, GYR_RANGE_DPS, Role
 
 class SimConfigError(WinkmonError, ValueError):
     """A simulator configuration or script is inconsistent (the message names the field)."""
+
+
+# Acquisition timing of the real box (module docstring), used by SimConfig.with_box_timing.
+BOX_RATE_HZ = 110  #: the box's rate, whole Hz (measured 109.1-110.3 Hz)
+BOX_STALL_PROB = 0.0045  #: chance per sample of a loop stall (14-15 ms steps: 0.45 %)
+BOX_STALL_MS = (4.5, 6.0)  #: stall length, ms (a 9 ms step becomes 14-15 ms)
+BOX_LATE_STAMP_PROB = 0.0085  #: chance per sample of a stamp 1 ms late (10-then-8 ms: 0.85 %)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +131,12 @@ class SimConfig:
     gyr_bias_wander_dps: float = 0.2  #: amplitude of the slow gyro bias wander (minutes)
     drift_ppm: float = 50.0  #: device clock drift, at most this (each sensor draws its own)
     start_delay_s: tuple[float, float] = (0.05, 0.4)  #: when each sensor's stream starts
+    # Acquisition timing of a loop-driven box (see :mod:`winkmon.sim.sensor`); the defaults
+    # are an ideal sensor. :meth:`with_box_timing` sets those measured on a real box.
+    clock_ms: bool = False  #: the device clock counts whole ms: timestamps are multiples of 1000 us
+    stall_prob: float = 0.0  #: chance the acquisition loop stalls before a sample (delays the rest)
+    stall_ms: tuple[float, float] = (4.0, 6.0)  #: stall length range, device-clock ms
+    late_stamp_prob: float = 0.0  #: with ``clock_ms``: chance a sample's stamp reads 1 ms late
     conn_interval_ms: float = 15.0  #: BLE connection interval (notifications wait for an event)
     host_delay_ms: tuple[float, float] = (2.0, 8.0)  #: host stack delay range after the event
     retransmit_prob: float = 0.03  #: chance a notification needs 1-2 more connection events
@@ -93,6 +146,9 @@ class SimConfig:
     fifo_overflow_prob: float = 0.0  #: chance the firmware drops one batch (index jump, no seq)
     dropout_s: float = 0.0  #: if > 0, ``dropout_role`` goes silent once for this long
     dropout_role: Role = Role.LUMBAR
+    #: (sacrum, lumbar): the sensor is worn facing in (its face, ``z``, into the body, as a
+    #: clip or pouch holds it), i.e. its mount is turned 180 deg about its own ``x`` axis
+    facing_in: tuple[bool, bool] = (False, False)
     mount_tilt_deg: float = 12.0  #: random tilt of each sensor off the nominal, at most this
     sacrum_surface_tilt_deg: tuple[float, float] = (20.0, 40.0)  #: sacral slope under the sensor
     #: Each sensor's face turned sideways (about the segment's vertical) by up to this, deg.
@@ -124,6 +180,12 @@ class SimConfig:
             raise SimConfigError("conn_interval_ms must be 7.5..100")
         if self.seed < 0:
             raise SimConfigError("seed must be non-negative")
+        if not 0.0 <= self.stall_prob < 0.5 or not 0.0 <= self.late_stamp_prob < 0.5:
+            raise SimConfigError("stall_prob and late_stamp_prob must be within [0, 0.5)")
+        if not 0.0 <= self.stall_ms[0] <= self.stall_ms[1] <= 1000.0:
+            raise SimConfigError("stall_ms must be a range within 0..1000 ms")
+        if len(self.facing_in) != 2:
+            raise SimConfigError("facing_in must be (sacrum, lumbar)")
 
     def rate_hz(self, role: Role) -> int:
         """Sample rate of the sensor in ``role``."""
@@ -147,9 +209,43 @@ class SimConfig:
         )
         return replace(base, **overrides)  # type: ignore[arg-type]
 
+    def with_box_timing(self, rate_hz: int = BOX_RATE_HZ) -> SimConfig:
+        """This configuration sampled like the real acquisition box (module docstring).
+
+        Both sensors run at ``rate_hz`` (default 110 Hz) on an integer-millisecond device clock,
+        with the box's acquisition-loop stalls and late stamps.
+        """
+        return replace(
+            self,
+            sacrum_rate_hz=rate_hz,
+            lumbar_rate_hz=rate_hz,
+            clock_ms=True,
+            stall_prob=BOX_STALL_PROB,
+            stall_ms=BOX_STALL_MS,
+            late_stamp_prob=BOX_LATE_STAMP_PROB,
+        )
+
+    @classmethod
+    def training(cls, seed: int) -> SimConfig:
+        """:meth:`random`, plus how real training sensors are worn and clocked.
+
+        Each sensor is worn facing in with chance 1/2, and with chance 1/2 both sample like the
+        real box (:meth:`with_box_timing`: 110 Hz, integer-ms clock, stalls). Meant for
+        :func:`~winkmon.sim.script.training_script` sessions.
+        """
+        cfg = cls.random(seed)
+        rng = np.random.default_rng([seed, 0x7EA1])
+        cfg = replace(cfg, facing_in=(bool(rng.uniform() < 0.5), bool(rng.uniform() < 0.5)))
+        return cfg.with_box_timing() if rng.uniform() < 0.5 else cfg
+
     @classmethod
     def random(cls, seed: int) -> SimConfig:
-        """A plausible, varied configuration: athlete, mounts, noise and link quality."""
+        """A plausible, varied configuration: athlete, mounts, noise and link quality.
+
+        Noise and accelerometer offsets are drawn in the ranges measured on real sensors
+        (see the module docstring): white noise 0.018-0.04 m/s^2 and 0.0015-0.005 rad/s per
+        sample at 200 Hz, a constant accelerometer offset within +-0.15..0.35 m/s^2 per axis.
+        """
         rng = np.random.default_rng([seed, 0xC0F1])
         lo_set = float(rng.uniform(-16.0, -8.0))
         lo_depth = float(rng.uniform(32.0, 48.0))
@@ -175,9 +271,10 @@ class SimConfig:
         )
         return cls(
             seed=seed,
-            acc_noise_m_s2=float(rng.uniform(0.02, 0.05)),
-            gyr_noise_rad_s=float(rng.uniform(0.005, 0.01)),
-            acc_bias_m_s2=float(rng.uniform(0.0, 0.1)),
+            # noise and offsets as measured on real sensors (module docstring)
+            acc_noise_m_s2=float(rng.uniform(0.018, 0.04)),
+            gyr_noise_rad_s=float(rng.uniform(0.0015, 0.005)),
+            acc_bias_m_s2=float(rng.uniform(0.15, 0.35)),
             gyr_bias_dps=float(rng.uniform(0.2, 2.0)),
             gyr_bias_wander_dps=float(rng.uniform(0.0, 0.3)),
             conn_interval_ms=float(rng.choice([7.5, 15.0, 30.0])),

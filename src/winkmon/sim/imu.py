@@ -99,6 +99,32 @@ def make_mounts(config: SimConfig) -> dict[Role, SimMount]:
     return mounts
 
 
+#: Turns a sensor over to face into the body: 180 deg about its own ``x`` axis.
+FACE_IN = np.diag([1.0, -1.0, -1.0])
+
+
+def face_in(mount: SimMount) -> SimMount:
+    """``mount`` with the sensor turned over to face into the body, on the same spot.
+
+    The sensor turns 180 deg about its own ``x`` axis (nominally the body's vertical), so its
+    ``z`` (its face) and ``y`` reverse: a nominal sensor's ``z`` then points anterior, into the
+    body, as a clip-on or pouch-worn sensor's does.
+    """
+    q = quat_from_matrix(mount.matrix @ FACE_IN)
+    return SimMount(
+        mount.role, mount.position_m, (float(q[0]), float(q[1]), float(q[2]), float(q[3]))
+    )
+
+
+def worn_mounts(config: SimConfig) -> dict[Role, SimMount]:
+    """The mounts a session uses: :func:`make_mounts`, then ``config.facing_in`` applied."""
+    mounts = make_mounts(config)
+    for role, inward in zip((Role.SACRUM, Role.LUMBAR), config.facing_in, strict=True):
+        if inward:
+            mounts[role] = face_in(mounts[role])
+    return mounts
+
+
 def sensor_pose(
     body: BodyMotion, mount: SimMount, t_s: FloatArray
 ) -> tuple[FloatArray, FloatArray]:

@@ -6,6 +6,12 @@ convention) and recording what happened: phases, calibration windows and squat r
 truth verdicts. Rep outcomes keep a margin from the thresholds so the truth is unambiguous:
 an ``ok`` rep rises at most ~3 deg above its set angle, an ``extension_lost`` rep rises at
 least ~7 deg and peaks at or below about -1.5 deg, a ``flexion`` rep peaks at +4..+15 deg.
+
+Classic sets stand still between reps. Flowing sets (training style, see
+:class:`~winkmon.sim.script.SquatSet`) start soon after the unrack and, back to back, go from
+one ascent straight into the next descent: the lifter re-braces to the next rep's set angle
+during the ascent, so each rep's truth (set angle at its start, peak, depth from its start)
+is as unambiguous as in a classic set.
 """
 
 from __future__ import annotations
@@ -312,6 +318,75 @@ class _Composer:
             )
         return tuple(out)
 
+    def _rep_angle(self, base: float, outcome: Verdict) -> float:
+        """The set angle of one rep: near the set's, well extended if it will lose extension."""
+        s_i = float(np.clip(base + _u(self.rng, -1.0, 1.0), -18.0, -3.0))
+        if outcome is Verdict.EXTENSION_LOST and s_i > -10.0:
+            s_i = _u(self.rng, -15.0, -10.0)
+        return s_i
+
+    def _rise(self, outcome: Verdict, s_i: float) -> float:
+        """How far the angle rises above the set angle, with a margin from each threshold."""
+        r = self.rng
+        if outcome is Verdict.OK:
+            return _u(r, 0.0, 3.0)
+        if outcome is Verdict.EXTENSION_LOST:
+            return _u(r, 7.0, min(12.0, -s_i - 1.5))
+        return _u(r, 4.0, 15.0) - s_i
+
+    def _rep_depth_m(self, depth_cm: float) -> float:
+        # reps of a set at least 25 cm deep stay at least 25 cm deep; partial sets go to 15
+        lo = 25.0 if depth_cm >= 25.0 else 15.0
+        return float(np.clip(depth_cm + _u(self.rng, -2.0, 2.0), lo, 70.0)) / 100.0
+
+    def _rep(
+        self,
+        ts: float,
+        phases_s: tuple[float, float, float],
+        s_i: float,
+        s_end: float,
+        rise: float,
+        d_m: float,
+        tilt_top: float,
+        set_index: int,
+        rep_index: int,
+        lean: float = 1.0,
+    ) -> float:
+        """Keyframe rep ``rep_index`` from ``ts``: descent, bottom, ascent (``phases_s``, s).
+
+        The pelvis drops ``d_m``; the angle starts at ``s_i``, rises by ``rise`` at the bottom
+        and ends at ``s_end`` (the next rep's set angle in a back-to-back set, else ``s_i``).
+        ``lean`` scales the pelvis's forward tilt at the bottom (1: 18-32 deg at 45 cm; at
+        most 65 deg). Records the rep for the truth and returns its end time.
+        """
+        r, b = self.rng, self.body
+        dn, pa, up = phases_s
+        tb0 = ts + dn
+        tb1, te = tb0 + pa, tb0 + pa + up
+        tilt_bot = tilt_top + lean * _u(r, 18.0, 32.0) * d_m / 0.45 - 0.6 * max(0.0, rise - 3.0)
+        tilt_bot = min(tilt_bot, 65.0)
+        b.z_m.to(tb0, self.h - d_m)
+        self.move_local(tb0, -0.3 * d_m, 0.0)
+        b.flexion_deg.to(ts + 0.55 * dn, s_i + 0.25 * rise)
+        self.to_posture(
+            tb0,
+            tilt_bot,
+            s_i + 0.85 * rise,
+            _u(r, -3.0, 3.0),
+            _u(r, -2.0, 2.0),
+            _u(r, -2.0, 2.0),
+        )
+        b.flexion_deg.to(tb1, s_i + rise)
+        b.hold_all_until(tb1)
+        b.flexion_deg.to(tb1 + 0.45 * up, s_i + 0.3 * rise)
+        self.to_posture(te, tilt_top, s_end)
+        b.z_m.to(te, self.h)
+        self.move_local(te, 0.3 * d_m, 0.0)
+        b.flexion_deg.oscillate(ts, te, _u(r, 2.5, 4.0), 0.15, _u(r, 0.0, 6.28), 0.3)
+        self.pending.append((ts, 0.5 * (tb0 + tb1), te, set_index, rep_index))
+        self.phase(ts, te, Phase.SQUAT_REP)
+        return te
+
     def squat_set(self, act: SquatSet) -> None:
         r, b = self.rng, self.body
         outcomes = act.outcomes if act.outcomes is not None else self._draw_outcomes(act.n_reps)
@@ -321,59 +396,80 @@ class _Composer:
         )
         tilt_top = _u(r, 2.0, 6.0)
         self.begin()
+        set_index = self.n_sets
+        self.n_sets += 1
+        if act.flowing:
+            self._flowing_set(act, outcomes, depth_cm, base, tilt_top, set_index)
+            return
         t0 = t = self.t
         t += _u(r, 1.0, 1.5)
         self.to_posture(t, tilt_top, base)
         t += _u(r, 0.3, 0.8)
         b.hold_all_until(t)
-        set_index = self.n_sets
-        self.n_sets += 1
         seg_start = t0
         for i, outcome in enumerate(outcomes):
-            s_i = float(np.clip(base + _u(r, -1.0, 1.0), -18.0, -3.0))
-            if outcome is Verdict.EXTENSION_LOST and s_i > -10.0:
-                s_i = _u(r, -15.0, -10.0)
+            s_i = self._rep_angle(base, outcome)
             pause = _u(r, 0.4, 1.2)
             t += pause
             self.to_posture(t, tilt_top, s_i)
             b.hold_all_until(t)
             self.phase(seg_start, t, Phase.SQUAT_SET)
-            if outcome is Verdict.OK:
-                rise = _u(r, 0.0, 3.0)
-            elif outcome is Verdict.EXTENSION_LOST:
-                rise = _u(r, 7.0, min(12.0, -s_i - 1.5))
-            else:
-                rise = _u(r, 4.0, 15.0) - s_i
-            d_m = float(np.clip(depth_cm + _u(r, -2.0, 2.0), 25.0, 70.0)) / 100.0
+            rise = self._rise(outcome, s_i)
+            d_m = self._rep_depth_m(depth_cm)
             dn, pa, up = _u(r, 1.0, 1.5), _u(r, 0.1, 1.0), _u(r, 0.8, 1.2)
-            ts, tb0 = t, t + dn
-            tb1, te = tb0 + pa, tb0 + pa + up
-            tilt_bot = tilt_top + _u(r, 18.0, 32.0) * d_m / 0.45 - 0.6 * max(0.0, rise - 3.0)
-            b.z_m.to(tb0, self.h - d_m)
-            self.move_local(tb0, -0.3 * d_m, 0.0)
-            b.flexion_deg.to(ts + 0.55 * dn, s_i + 0.25 * rise)
-            self.to_posture(
-                tb0,
-                tilt_bot,
-                s_i + 0.85 * rise,
-                _u(r, -3.0, 3.0),
-                _u(r, -2.0, 2.0),
-                _u(r, -2.0, 2.0),
-            )
-            b.flexion_deg.to(tb1, s_i + rise)
-            b.hold_all_until(tb1)
-            b.flexion_deg.to(tb1 + 0.45 * up, s_i + 0.3 * rise)
-            self.to_posture(te, tilt_top, s_i)
-            b.z_m.to(te, self.h)
-            self.move_local(te, 0.3 * d_m, 0.0)
-            b.flexion_deg.oscillate(ts, te, _u(r, 2.5, 4.0), 0.15, _u(r, 0.0, 6.28), 0.3)
-            self.pending.append((ts, 0.5 * (tb0 + tb1), te, set_index, i))
-            self.phase(ts, te, Phase.SQUAT_REP)
+            te = self._rep(t, (dn, pa, up), s_i, s_i, rise, d_m, tilt_top, set_index, i)
             t = seg_start = te
-        t += _u(r, 0.5, 1.0)
+        self._end_set(t, seg_start)
+
+    def _flowing_set(
+        self,
+        act: SquatSet,
+        outcomes: tuple[Verdict, ...],
+        depth_cm: float,
+        base: float,
+        tilt_top: float,
+        set_index: int,
+    ) -> None:
+        """A set as in training recordings (see :class:`~winkmon.sim.script.SquatSet`)."""
+        r, b = self.rng, self.body
+        t0 = self.t
+        lead = act.lead_s if act.lead_s is not None else _u(r, 1.3, 2.3)
+        angles = [self._rep_angle(base, o) for o in outcomes]
+        # real sets lean further than the classic ones: the waist sensor of the real recordings
+        # turns 20-54 deg a rep (median 30-43 by style), the classic simulated pelvis 11-23
+        lean = _u(r, 1.2, 1.7)
+        # brace while settling under the bar, then go
+        self.to_posture(t0 + 0.6 * lead, tilt_top, angles[0])
+        t = t0 + lead
         b.hold_all_until(t)
+        seg_start = t0
+        tempo = act.tempo_s if act.tempo_s is not None else (1.9, 3.7)
+        for i, outcome in enumerate(outcomes):
+            s_i = angles[i]
+            if i and not act.back_to_back:
+                t += _u(r, 0.4, 1.2)
+                self.to_posture(t, tilt_top, s_i)
+                b.hold_all_until(t)
+            self.phase(seg_start, t, Phase.SQUAT_SET)
+            rise = self._rise(outcome, s_i)
+            d_m = self._rep_depth_m(depth_cm)
+            # tempo: descent + turn at the bottom + ascent; a pause replaces the turn
+            total, turn = _u(r, *tempo), _u(r, 0.05, 0.3)
+            dn = (total - turn) * _u(r, 0.45, 0.6)
+            up = total - turn - dn
+            pa = _u(r, 0.5, 2.0) if r.uniform() < act.pause_prob else turn
+            last = i + 1 == len(outcomes)
+            s_end = angles[i + 1] if act.back_to_back and not last else s_i
+            te = self._rep(t, (dn, pa, up), s_i, s_end, rise, d_m, tilt_top, set_index, i, lean)
+            t = seg_start = te
+        self._end_set(t, seg_start)
+
+    def _end_set(self, t: float, seg_start: float) -> None:
+        """Hold at the top, then relax towards neutral: the set is over."""
+        t += _u(self.rng, 0.5, 1.0)
+        self.body.hold_all_until(t)
         t += 1.0
-        self.to_posture(t, 0.0, _u(r, -1.0, 1.0))
+        self.to_posture(t, 0.0, _u(self.rng, -1.0, 1.0))
         self.phase(seg_start, t, Phase.SQUAT_SET)
         self.t = t
 

@@ -8,6 +8,12 @@ that clock: sample ``k`` is taken at device time ``t_dev0_us + k * 1e6 / rate_hz
 session (host) time ``start_s + k / (rate_hz * (1 + drift_ppm * 1e-6))``. Frames carry the
 device time rounded to a microsecond, modulo 2^32.
 
+A loop-driven acquisition box (``SimConfig.with_box_timing``) samples less regularly: its loop
+sometimes stalls (``stall_prob`` per sample, ``stall_ms`` long) and the stalled sample and every
+later one come that much later (:class:`SampleJitter`); with ``clock_ms`` its clock counts whole
+milliseconds, so a sample's stamp is its device time floored to 1 ms (sometimes read 1 ms late,
+``late_stamp_prob``), sent on the wire in us (a multiple of 1000 until the u32 wraps).
+
 Firmware
 --------
 Full frames (ATT MTU - 3 >= 28) carry ``B = min(max_batch, (mtu - 3 - 16) // sample_bytes,
@@ -28,6 +34,7 @@ lost at random (``drop_prob``), in bursts (``bursts_per_min``) and, optionally, 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +54,7 @@ from winkmon.protocol.constants import (
 )
 from winkmon.protocol.frames import DataFrame, quantize
 from winkmon.protocol.records import SensorInfo, StartParams
-from winkmon.sim._keyed import KeyedStream
+from winkmon.sim._keyed import BLOCK, KeyedStream
 from winkmon.sim.config import SimConfig
 from winkmon.sim.imu import ImuModel, SimMount
 from winkmon.sim.kinematics import BodyMotion
@@ -60,6 +67,75 @@ _U32 = 1 << 32
 
 
 @dataclass(frozen=True, slots=True)
+class SampleJitter:
+    """Irregular sampling of a loop-driven box: cumulative stalls and late ms stamps.
+
+    Random draws are keyed by sample index (blocks of :data:`~winkmon.sim._keyed.BLOCK`), so
+    any chunking of a session sees the same timing.
+    """
+
+    key: tuple[int, ...]  #: seeds the draws (config seed, role)
+    stall_prob: float  #: chance the loop stalls just before a sample
+    stall_us: tuple[float, float]  #: stall length range, device-clock microseconds
+    late_prob: float  #: chance a sample's ms stamp reads 1 ms late (that sample only)
+
+    def _block(self, blk: int) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+        return _jitter_block(self.key, self.stall_prob, self.stall_us, self.late_prob, blk)
+
+    def _before_block(self, blk: int) -> float:
+        """Total stall time (us) of blocks ``0 .. blk - 1``."""
+        if self not in _JITTER_PREFIX and len(_JITTER_PREFIX) >= 64:
+            _JITTER_PREFIX.clear()
+        done = _JITTER_PREFIX.setdefault(self, [0.0])
+        while len(done) <= blk:
+            done.append(done[-1] + float(self._block(len(done) - 1)[0][-1]))
+        return done[blk]
+
+    def delay_us(self, index: npt.ArrayLike) -> FloatArray:
+        """Stall time (us) accumulated up to and including samples ``index`` (>= 0)."""
+        k = np.asarray(index, dtype=np.int64)
+        out = np.zeros(k.shape)
+        if self.stall_prob <= 0.0 or k.size == 0:
+            return out
+        blocks = k // BLOCK
+        for blk in np.unique(blocks):
+            sel = blocks == blk
+            cum, _ = self._block(int(blk))
+            out[sel] = self._before_block(int(blk)) + cum[k[sel] - blk * BLOCK]
+        return out
+
+    def late(self, index: npt.ArrayLike) -> IntArray:
+        """1 where sample ``index``'s stamp reads 1 ms late, else 0."""
+        k = np.asarray(index, dtype=np.int64)
+        out = np.zeros(k.shape, dtype=np.int64)
+        if self.late_prob <= 0.0 or k.size == 0:
+            return out
+        blocks = k // BLOCK
+        for blk in np.unique(blocks):
+            sel = blocks == blk
+            out[sel] = self._block(int(blk))[1][k[sel] - blk * BLOCK]
+        return out
+
+
+_JITTER_PREFIX: dict[SampleJitter, list[float]] = {}
+
+
+@functools.lru_cache(maxsize=64)
+def _jitter_block(
+    key: tuple[int, ...],
+    stall_prob: float,
+    stall_us: tuple[float, float],
+    late_prob: float,
+    blk: int,
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Cumulative stall time (us) within block ``blk`` and its late-stamp flags."""
+    u = np.random.default_rng([*key, blk]).random((BLOCK, 3))
+    lo, hi = stall_us
+    stall = np.where(u[:, 0] < stall_prob, lo + (hi - lo) * u[:, 1], 0.0)
+    return np.cumsum(stall), u[:, 2] < late_prob
+
+
+@dataclass(frozen=True, slots=True)
 class SimClock:
     """A sensor's device clock against the session (host) clock; see the module docstring."""
 
@@ -67,6 +143,16 @@ class SimClock:
     t_dev0_us: int  #: device clock at sample 0, microseconds (unwrapped; frames send it mod 2^32)
     drift_ppm: float  #: the device clock runs fast by this many parts per million
     rate_hz: int  #: sample rate, in device-clock hertz
+    clock_ms: bool = False  #: the clock counts whole ms (stamps and TIME_SYNC floored to 1 ms)
+    jitter: SampleJitter | None = None  #: irregular sampling; None: exactly 1 / rate_hz apart
+
+    def _due_us(self, index: npt.ArrayLike) -> FloatArray:
+        """Device time of samples ``index`` after ``t_dev0_us`` (us, not rounded)."""
+        k = np.asarray(index, dtype=np.float64)
+        due = k * 1e6 / self.rate_hz
+        if self.jitter is not None:
+            due = due + self.jitter.delay_us(np.asarray(index, dtype=np.int64))
+        return due
 
     def device_us(self, t_s: npt.ArrayLike) -> FloatArray:
         """Unwrapped device clock reading (us) at session times ``t_s``."""
@@ -80,16 +166,38 @@ class SimClock:
 
     def sample_time_s(self, index: npt.ArrayLike) -> FloatArray:
         """Session (true) time of samples ``index``."""
-        k = np.asarray(index, dtype=np.float64)
-        return self.start_s + k / (self.rate_hz * (1.0 + self.drift_ppm * 1e-6))
+        if self.jitter is None:
+            k = np.asarray(index, dtype=np.float64)
+            return self.start_s + k / (self.rate_hz * (1.0 + self.drift_ppm * 1e-6))
+        return self.start_s + self._due_us(index) * 1e-6 / (1.0 + self.drift_ppm * 1e-6)
 
     def sample_device_us(self, index: npt.ArrayLike) -> IntArray:
-        """Unwrapped device timestamp (us, rounded) of samples ``index``."""
-        k = np.asarray(index, dtype=np.float64)
-        return self.t_dev0_us + np.rint(k * 1e6 / self.rate_hz).astype(np.int64)
+        """Unwrapped device timestamp (us) of samples ``index``: rounded, or floored to 1 ms."""
+        due = self._due_us(index)
+        if not self.clock_ms:
+            return self.t_dev0_us + np.rint(due).astype(np.int64)
+        ms = np.floor((self.t_dev0_us + due) * 1e-3).astype(np.int64)
+        if self.jitter is not None:
+            ms = ms + self.jitter.late(np.asarray(index, dtype=np.int64))
+        return ms * 1000
+
+    def samples_before(self, t_s: float) -> int:
+        """Number of samples (from index 0) taken before session time ``t_s``."""
+        x = (t_s - self.start_s) * self.rate_hz * (1.0 + self.drift_ppm * 1e-6)
+        n = max(0, int(np.ceil(x)))
+        if self.jitter is None or n == 0:
+            return n
+        # Stalls only delay samples, so n is an upper bound; no sample before ``n`` is delayed
+        # more than sample ``n``, so every sample before ``lo`` is taken before ``t_s``.
+        behind = float(self.jitter.delay_us(n)) * 1e-6 * self.rate_hz
+        lo = max(0, int(np.floor(x - behind)) - 2)
+        times = self.sample_time_s(np.arange(lo, n + 1))
+        return lo + int(np.searchsorted(times, t_s, side="left"))
 
     def time_sync_us(self, t_s: float) -> int:
         """What the device answers to TIME_SYNC handled at session time ``t_s`` (u32)."""
+        if self.clock_ms:
+            return int(np.floor(self.device_us(t_s) * 1e-3)) * 1000 % _U32
         return int(np.rint(self.device_us(t_s))) % _U32
 
 
@@ -186,8 +294,7 @@ class SimSensor:
             flush_ms=config.flush_ms,
         )
         self.info = sensor_info(role, config.seed)
-        span = (duration_s - clock.start_s) * rate * (1.0 + clock.drift_ppm * 1e-6)
-        self.n_samples = max(0, int(np.ceil(span)))
+        self.n_samples = clock.samples_before(duration_s)
         while self.n_samples and clock.sample_time_s(self.n_samples - 1) >= duration_s:
             self.n_samples -= 1
         self.stats = SimLinkStats()
@@ -251,9 +358,7 @@ class SimSensor:
 
     def samples_before(self, t_s: float) -> int:
         """Number of samples taken before session time ``t_s``."""
-        c = self.clock
-        k = int(np.ceil((t_s - c.start_s) * c.rate_hz * (1.0 + c.drift_ppm * 1e-6)))
-        return min(max(k, 0), self.n_samples)
+        return min(self.clock.samples_before(t_s), self.n_samples)
 
     # ------------------------------------------------------------------ output
     def advance(self, t_s: float) -> list[SimFrame]:

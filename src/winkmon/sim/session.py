@@ -15,20 +15,26 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from winkmon.protocol.constants import Role
 from winkmon.protocol.records import SensorInfo, StartParams
-from winkmon.sim.config import SimConfig
-from winkmon.sim.imu import SimMount, make_mounts, sensor_pose
+from winkmon.sim.config import SimConfig, SimConfigError
+from winkmon.sim.imu import SimMount, sensor_pose, worn_mounts
 from winkmon.sim.kinematics import BodyMotion
 from winkmon.sim.motion import Choreography, SimRep, compose
 from winkmon.sim.rotation import FloatArray, quat_from_matrix
-from winkmon.sim.script import Phase, SessionScript, default_demo_script
-from winkmon.sim.sensor import SimClock, SimFrame, SimLinkStats, SimSensor
+from winkmon.sim.script import (
+    Phase,
+    SessionScript,
+    default_demo_script,
+    random_script,
+    training_script,
+)
+from winkmon.sim.sensor import SampleJitter, SimClock, SimFrame, SimLinkStats, SimSensor
 
 ROLES = (Role.SACRUM, Role.LUMBAR)
 _TAIL_S = 1.0  # after the last sample, every notification has arrived within this
@@ -66,17 +72,27 @@ class SimStream:
         self.config = config if config is not None else SimConfig()
         self.script = script if script is not None else default_demo_script()
         self.choreography: Choreography = compose(self.script, self.config)
-        self.mounts = make_mounts(self.config)
+        self.mounts = worn_mounts(self.config)
         rng = np.random.default_rng([self.config.seed, 0xC10C])
         self.clocks: dict[Role, SimClock] = {}
         self.sensors: dict[Role, SimSensor] = {}
+        cfg = self.config
         for role in ROLES:
             clock = SimClock(
-                start_s=float(rng.uniform(*self.config.start_delay_s)),
+                start_s=float(rng.uniform(*cfg.start_delay_s)),
                 t_dev0_us=int(rng.integers(0, 1 << 32)),
-                drift_ppm=float(rng.uniform(-1.0, 1.0) * self.config.drift_ppm),
-                rate_hz=self.config.rate_hz(role),
+                drift_ppm=float(rng.uniform(-1.0, 1.0) * cfg.drift_ppm),
+                rate_hz=cfg.rate_hz(role),
             )
+            if cfg.clock_ms or cfg.stall_prob > 0.0 or cfg.late_stamp_prob > 0.0:
+                jitter = SampleJitter(
+                    (cfg.seed, 0x5A11, int(role)),
+                    cfg.stall_prob,
+                    (cfg.stall_ms[0] * 1e3, cfg.stall_ms[1] * 1e3),
+                    cfg.late_stamp_prob if cfg.clock_ms else 0.0,
+                )
+                t0 = clock.t_dev0_us - clock.t_dev0_us % 1000 if cfg.clock_ms else clock.t_dev0_us
+                clock = replace(clock, t_dev0_us=t0, clock_ms=cfg.clock_ms, jitter=jitter)
             self.clocks[role] = clock
             self.sensors[role] = SimSensor(
                 role, self.config, self.body, self.mounts[role], clock, self.duration_s
@@ -206,6 +222,41 @@ class SimSession:
     def sample_times_s(self, role: Role, index: npt.ArrayLike) -> FloatArray:
         """True session times of samples ``index`` (as counted by ``first_index``)."""
         return self.clocks[role].sample_time_s(index)
+
+
+#: Kinds of random session (:func:`random_session`).
+STYLES = ("classic", "back-to-back", "training")
+
+
+def random_session(
+    seed: int,
+    style: str = "classic",
+    *,
+    duration_s: float | None = None,
+    n_sets: int | None = None,
+) -> tuple[SimConfig, SessionScript]:
+    """A random configuration and script of one kind, both from ``seed``.
+
+    * ``classic``: ``SimConfig.random(seed)`` and ``random_script(default_rng(seed))``, the
+      sessions of the accuracy bench: a stand and a calibration block, then sets with a quiet
+      stand between reps;
+    * ``back-to-back``: the same, with every set a back-to-back
+      :func:`~winkmon.sim.script.training_set`;
+    * ``training``: ``SimConfig.training(seed)`` and :func:`~winkmon.sim.script.training_script`:
+      no stand and no calibration block, straight into back-to-back sets.
+
+    ``duration_s`` / ``n_sets`` as for the script generators (default: 2..4 sets).
+    """
+    rng = np.random.default_rng(seed)
+    if style == "classic":
+        return SimConfig.random(seed), random_script(rng, duration_s=duration_s, n_sets=n_sets)
+    if style == "back-to-back":
+        script = random_script(rng, duration_s=duration_s, n_sets=n_sets, back_to_back_prob=1.0)
+        return SimConfig.random(seed), script
+    if style == "training":
+        script = training_script(rng, duration_s=duration_s, n_sets=n_sets)
+        return SimConfig.training(seed), script
+    raise SimConfigError(f"style must be one of {', '.join(STYLES)}, not {style!r}")
 
 
 def simulate(
