@@ -12,7 +12,13 @@ runs the live pipeline over the notifications and compares with the truth:
 - every true ``flexion`` rep caught (verdict and alert); false ``flexion`` verdicts among the
   other reps; reps found outside any true rep (walking, pick-ups).
 
-    python bench/accuracy.py --sessions 24 [--methods vqf,madgwick] [--json out.json]
+Styles (``--style``): ``classic`` (a stand and calibration bends, sets with a breath between
+reps), ``back-to-back`` (the same with every set back to back, as real training is) and
+``training`` (no stand, no calibration block: straight into back-to-back sets, sensors facing
+in half the time, the real acquisition box's 110 Hz millisecond clock half the time; the
+session's own squats calibrate it).
+
+    python bench/accuracy.py --sessions 24 [--style classic] [--methods vqf,madgwick] [--json F]
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from winkmon.pipeline.events import AlertLevel, Verdict
 from winkmon.pipeline.offline import run_notifications
 from winkmon.pipeline.pipeline import Pipeline, PipelineConfig
 from winkmon.protocol.constants import Role
-from winkmon.sim import SimConfig, SimSession, random_script, simulate
+from winkmon.sim import STYLES, SimSession, random_session, simulate
 from winkmon.stream import SensorStream
 
 ROLES = (Role.SACRUM, Role.LUMBAR)
@@ -151,6 +157,7 @@ def main() -> int:
     ap.add_argument("--sessions", type=int, default=24)
     ap.add_argument("--first-seed", type=int, default=1)
     ap.add_argument("--methods", default="vqf", help="comma-separated orientation methods")
+    ap.add_argument("--style", default="classic", choices=STYLES, help="kind of session")
     ap.add_argument("--json", help="write the figures here")
     ap.add_argument("-v", "--verbose", action="store_true", help="one line per session")
     args = ap.parse_args()
@@ -158,8 +165,8 @@ def main() -> int:
     totals = {m: Totals() for m in methods}
     t0 = time.perf_counter()
     for seed in range(args.first_seed, args.first_seed + args.sessions):
-        cfg = SimConfig.random(seed)
-        sess = simulate(cfg, random_script(np.random.default_rng(seed)))
+        cfg, script = random_session(seed, args.style)
+        sess = simulate(cfg, script)
         for m in methods:
             tot = totals[m]
             tot.sessions += 1
@@ -178,7 +185,7 @@ def main() -> int:
                 )
     out = {m: summarise(t) for m, t in totals.items()}
     print(
-        f"\n{args.sessions} simulated sessions (seeds {args.first_seed}.."
+        f"\n{args.sessions} simulated {args.style} sessions (seeds {args.first_seed}.."
         f"{args.first_seed + args.sessions - 1}), {time.perf_counter() - t0:.0f} s"
     )
     keys = list(next(iter(out.values())).keys())
