@@ -108,7 +108,8 @@ def evaluate(sess: SimSession, method: str, tot: Totals) -> dict[str, float]:
         used.add(match)
         tr = true_reps[match]
         tot.tp += 1
-        tot.peak_errors.append(abs(rep.peak_flexion_deg - tr.peak_flexion_deg))
+        if np.isfinite(rep.peak_flexion_deg):  # no angle in the rep (a sensor out): no peak
+            tot.peak_errors.append(abs(rep.peak_flexion_deg - tr.peak_flexion_deg))
         tot.verdict_ok += rep.verdict.value == tr.verdict.value
         if tr.verdict.value == "flexion":
             tot.flexion_caught += rep.verdict is Verdict.FLEXION
