@@ -54,6 +54,7 @@ class Totals:
     flexion_true: int = 0
     flexion_caught: int = 0
     flexion_alerted: int = 0
+    flexion_unknown: int = 0  #: winks judged `unknown` (the angle was missing at the bottom)
     other_true: int = 0
     false_flexion: int = 0
     verdict_ok: int = 0
@@ -113,6 +114,7 @@ def evaluate(sess: SimSession, method: str, tot: Totals) -> dict[str, float]:
         tot.verdict_ok += rep.verdict.value == tr.verdict.value
         if tr.verdict.value == "flexion":
             tot.flexion_caught += rep.verdict is Verdict.FLEXION
+            tot.flexion_unknown += rep.verdict is Verdict.UNKNOWN
             tot.flexion_alerted += rep.number in flex_alert_reps
         else:
             tot.false_flexion += rep.verdict is Verdict.FLEXION
@@ -147,6 +149,7 @@ def summarise(tot: Totals) -> dict[str, float]:
         "flexion_reps": tot.flexion_true,
         "flexion_caught": tot.flexion_caught,
         "flexion_alerted": tot.flexion_alerted,
+        "flexion_unknown": tot.flexion_unknown,
         "false_flexion_pct": round(100 * tot.false_flexion / max(1, tot.other_true), 2),
         "verdict_agreement_pct": round(100 * tot.verdict_ok / max(1, tot.tp), 2),
         "calibration_failures": tot.calib_failures,

@@ -222,3 +222,25 @@ def test_pelvis_tuck_at_the_bottom_is_measured() -> None:
     assert len(plain) == len(tucked) == 4
     assert all(r.pelvis_tuck_deg is not None and r.pelvis_tuck_deg < 2.0 for r in plain)
     assert all(r.pelvis_tuck_deg is not None and 10.0 < r.pelvis_tuck_deg < 14.0 for r in tucked)
+
+
+def test_a_rep_whose_bottom_was_not_seen_is_unknown_not_ok() -> None:
+    """The angle missing for 0.5 s at the bottom (a loss burst, where a wink would peak):
+    the verdict is `unknown`; seen throughout, the same rep is `ok`."""
+    t, z, truth = height_track([(1.2, 0.4, 1.0, 0.45)], lead_s=2.0, tail_s=2.0)
+    a = spoil(z, 0.0, 0.05, seed=8)
+    moving = np.abs(np.gradient(z, 1 / RATE)) > 1e-3
+    gyr = np.where(moving, 0.5, 0.02)
+    angle = np.full(len(t), -10.0)
+    verdicts = []
+    for hide in (False, True):
+        ang = angle.copy()
+        if hide:
+            bottom = truth[0][1] + 0.2
+            ang[(t > bottom - 0.25) & (t < bottom + 0.25)] = np.nan
+        tr = SquatTracker(Thresholds(), RATE)
+        *_, events = tr.step(t, ang, a, gyr, None, pelvis_up(z))
+        reps = [e for e in events if isinstance(e, Rep)]
+        assert len(reps) == 1
+        verdicts.append(reps[0].verdict)
+    assert verdicts == [Verdict.OK, Verdict.UNKNOWN]

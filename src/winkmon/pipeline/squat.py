@@ -99,6 +99,10 @@ MAX_PHASE_S = {Phase.IDLE: math.inf, Phase.DESCENT: 6.0, Phase.BOTTOM: 5.0, Phas
 #: A pelvic tuck at the bottom (``Rep.pelvis_tuck_deg``) of at least this is the one-sensor
 #: wink cue, degrees (see the README for what it is worth on real sets).
 PELVIS_TUCK_CUE_DEG = 5.0
+#: A rep whose angle was missing for more than this fraction of the window around its bottom
+#: gets ``unknown``, not ``ok`` (the bottom is where a wink peaks).
+BOTTOM_WINDOW_S = 1.0
+BOTTOM_MISSING_FRACTION = 0.3
 SET_WINDOW_S = 0.5
 ZONE_UNKNOWN, ZONE_EXTENSION = int(Zone.UNKNOWN), int(Zone.EXTENSION)
 ZONE_LOST, ZONE_FLEXION = int(Zone.EXTENSION_LOST), int(Zone.FLEXION)
@@ -410,6 +414,7 @@ class SquatTracker:
         rep.samples += 1
         if math.isnan(angle):
             rep.missing_angle += 1
+            rep.missing_t.append(t)
         else:
             if angle > rep.peak:
                 rep.peak, rep.peak_s, rep.peak_phase = angle, t, phase
@@ -577,7 +582,11 @@ class SquatTracker:
         elif rep.missing_angle > 0.5 * rep.samples or math.isinf(s):
             verdict = Verdict.UNKNOWN
         elif s > th.flexion_deg:
-            verdict = Verdict.FLEXION
+            verdict = Verdict.FLEXION  # seen: a wink is a wink, whatever was missed
+        elif _missed_bottom(rep.missing_t, rep.bottom_s, self.dt):
+            # Not seen at its bottom, where a wink peaks: no "ok" for a rep whose back
+            # winkmon did not watch there.
+            verdict = Verdict.UNKNOWN
         elif not math.isnan(rep.set_angle) and s - rep.set_angle > th.loss_deg:
             verdict = Verdict.EXTENSION_LOST
         else:
@@ -628,6 +637,7 @@ class _RepState:
         "max_depth",
         "missing_acc",
         "missing_angle",
+        "missing_t",
         "number",
         "onset_depth",
         "onset_s",
@@ -670,6 +680,7 @@ class _RepState:
         self.samples = 0
         self.missing_acc = 0
         self.missing_angle = 0
+        self.missing_t: list[float] = []  #: when the angle was missing
         self.peak = -math.inf
         self.peak_s = start_s
         self.peak_phase = int(Phase.DESCENT)
@@ -743,3 +754,13 @@ def _swing_deg(tilt: list[float]) -> float | None:
     """How far the pelvis's tilt moved during a rep, degrees (None without tilt data)."""
     seg = [x for x in tilt if x == x]
     return max(seg) - min(seg) if len(seg) > 2 else None
+
+
+def _missed_bottom(missing_t: list[float], bottom_s: float, dt: float) -> bool:
+    """The angle was missing for more than ``BOTTOM_MISSING_FRACTION`` of the
+    ``BOTTOM_WINDOW_S`` around the rep's bottom."""
+    if not missing_t:
+        return False
+    lo, hi = bottom_s - BOTTOM_WINDOW_S / 2, bottom_s + BOTTOM_WINDOW_S / 2
+    n = sum(1 for t in missing_t if lo <= t <= hi)
+    return n * dt > BOTTOM_MISSING_FRACTION * BOTTOM_WINDOW_S
