@@ -6,23 +6,35 @@ sensor worn at any angle, facing out of or into the body, gives the same depth).
 not stop between reps (the next descent starts as the last ascent ends) and start a second after
 the unrack, so nothing here waits for a still moment:
 
-- The accelerometer's vertical offset (0.2-0.3 m/s^2 on real sensors) is tracked all the time
+- The accelerometer's vertical offset (0.1-0.3 m/s^2 on real sensors) is tracked all the time
   as the slow mean of the vertical acceleration (two cascaded first-order low-passes of
-  ``BIAS_TAU_S`` each): over whole reps the pelvis does not accelerate on average, so the mean
-  is the offset, and the cascade attenuates the reps themselves (~0.2-1 Hz) about a
-  hundredfold. Quiet standing, when it happens, pulls the estimate faster.
-- Velocity is the integral of the corrected acceleration with a slow leak (``V_LEAK_TAU_S``);
-  height leaks back to standing between reps. A quiet moment sets the velocity to zero.
-- A rep starts when the pelvis moves down faster than ``V_START_M_S``; its start is back-dated
-  to the top, the last moment it was not going down. It has a descent, a bottom (any pause
-  there is fine), an ascent, and it ends at the next *top*: the highest point after the ascent,
-  confirmed when the pelvis goes down again (the next rep, back to back), or stays up for
-  ``TOP_HOLD_S``, or is quiet.
+  ``BIAS_TAU_S`` each; at start-up the mean so far, drawn towards zero): over whole reps the
+  pelvis does not accelerate on average, so the mean is the offset, and the cascade attenuates
+  the reps themselves (~0.2-1 Hz) about a hundredfold. Quiet standing pulls it faster.
+- Velocity is the integral of the corrected acceleration with a slow leak (``V_LEAK_TAU_S``,
+  ``REP_V_LEAK_TAU_S``; none while at the bottom); height leaks back to standing between
+  reps. A quiet moment sets the velocity to zero.
+- A rep starts when the pelvis moves down faster than ``V_START_M_S`` *and* was pushed down
+  (a downward acceleration of ``DESCENT_ACC_M_S2``; a velocity that only drifted is not a
+  descent); its start is back-dated to the push's onset. It has a descent, a bottom (any pause
+  there is fine), an ascent, and it ends at the next *top*, where the upward motion stopped,
+  confirmed when the pelvis is pushed down again (the next rep, back to back), stays up for
+  ``TOP_HOLD_S``, or is quiet. "Came back up" is judged by the integrated height or, drift-free,
+  by the pelvis's tilt (the sensor's up axis; no mount needed).
 - At the end the depth is measured again over the whole rep, top to top, with the pelvis at
-  rest at both tops and at the same height (every rep passes through an upright moment):
-  constant offsets and slow drift cancel. A movement counts as a rep only if that depth is at
-  least ``REFINED_DEPTH_MARGIN`` x ``min_depth_cm``: walking, turning, re-racking and a bend to
-  pick something up do not.
+  rest at both tops and at the same height (every rep passes through an upright moment), with
+  the rest before the start (``PRE_ROLL_S``) and the hold after the top when there are some:
+  a constant offset and a linear drift cancel. Straight into the next rep, the true top is
+  where that holds for any constant offset (:func:`_true_top`). The bottom is the deepest
+  point of that height. A movement counts as a rep only if that depth is at least
+  ``REFINED_DEPTH_MARGIN`` x ``min_depth_cm``, and a long one (``SLOW_REP_S``) only if the
+  pelvis tilted ``MIN_REP_TILT_DEG``: walking, turning, re-racking and a bend to pick
+  something up do not count.
+- ``pelvis_tuck_deg``: how far the pelvis tilted back between its largest forward tilt in the
+  descent and the bottom; butt wink seen from the pelvis alone, a hint when there is no angle.
+
+Known limit (measured in the README): a slow rep (4-9 s) with a long pause at the bottom can
+be missed; the velocity's leak leaves it reading upwards at the bottom of a slow descent.
 
 The angle during a rep gives the verdict (see :class:`~winkmon.pipeline.events.Verdict`):
 
@@ -32,8 +44,9 @@ The angle during a rep gives the verdict (see :class:`~winkmon.pipeline.events.V
   signal as the live alerts, so a single noisy sample neither alerts nor changes a verdict:
   ``flexion`` if it exceeds the flexion threshold, ``extension_lost`` if it rises more than the
   loss threshold above the set angle while staying below the flexion threshold, else ``ok``;
-  ``unknown`` if the angle was missing (a sensor out) for most of the rep; ``unavailable`` if
-  the session has no angle at all (one sensor, or not calibrated).
+  ``unknown`` if the angle was missing (a sensor out) for most of the rep, or around its
+  bottom with no wink seen; ``unavailable`` if the session has no angle at all (one sensor,
+  or not calibrated).
 
 Alerts fire during the rep, at most one per level per rep, once the pelvis has gone down at
 least ``min_depth_cm`` (so a pick-up bend never alerts), stamped with the grid time at which the
