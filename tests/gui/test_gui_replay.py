@@ -115,3 +115,22 @@ def test_replay_of_a_missing_file_is_a_user_error(tmp_path: Path) -> None:
 
     with pytest.raises(WinkmonError):
         SourceFactory().replay(tmp_path / "nope.winkmon")
+
+
+def test_a_recording_without_any_calibration_replays_reps_and_depth(tmp_path: Path) -> None:
+    """No profile, no stored mounts, nothing to calibrate from: the replay still runs, with
+    reps, depth and tempo and no angle (instead of refusing the recording)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "recording"))
+    from recording_testutil import write_session
+
+    from winkmon.gui.sources import model_for_recording
+    from winkmon.recording import Recording
+
+    path = write_session(tmp_path / "plain.winkmon", frames_per_sensor=400)
+    with Recording.open(path) as rec:
+        model = model_for_recording(rec)
+    assert model.mounts == {} and not model.has_angle
+    analysis = analyse_recording(path)
+    assert len(analysis.angles) > 0

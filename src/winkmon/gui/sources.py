@@ -126,7 +126,8 @@ def model_for_recording(
 
     In order: the named profile; the profile stored in the recording; the mounts stored in
     its calibration document (demo recordings); a calibration computed from the recording's
-    own still stand and forward bends. Raises :class:`WinkmonError` if none works.
+    own still stand and forward bends or squats; else no calibration at all (reps, depth and
+    tempo without the angle).
     """
     from winkmon.profiles import AthleteProfile, ProfileStore, resolve_profiles_dir
 
@@ -156,10 +157,15 @@ def model_for_recording(
     try:
         cal_result = calibrate(load_samples(recording).samples, source=str(recording.path))
     except WinkmonError as exc:
-        raise WinkmonError(
-            f"{recording.path}: no athlete profile in the recording and no usable calibration "
-            f"in it ({exc}); choose an athlete with --athlete NAME"
-        ) from exc
+        # Reps, depth and tempo need no calibration: replay them, and say why there is no
+        # angle (choose an athlete with --athlete NAME for it).
+        log.warning(
+            "%s: no athlete profile and no usable calibration in the recording (%s); "
+            "replaying reps, depth and tempo without the lumbopelvic angle",
+            recording.path,
+            exc,
+        )
+        return AthleteModel.uncalibrated()
     return AthleteModel(mounts=cal_result.mounts, name="calibrated from the recording")
 
 
