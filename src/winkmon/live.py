@@ -57,6 +57,10 @@ class LiveSession:
     )
     _buzz_tasks: set[asyncio.Task[object]] = field(default_factory=set)
 
+    def __post_init__(self) -> None:
+        # Only the pipeline's sensors are part of the session (one sensor: the sacrum).
+        self.links = {r: self.links.get(r, LinkView()) for r in self.pipeline.roles}
+
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Until ``stop`` is set (or the hub closes)."""
         stop = stop or asyncio.Event()
@@ -95,11 +99,11 @@ class LiveSession:
                 if len(step.angles) or step.events:
                     self._alerts(step)
                     self.on_step(step)
-        elif isinstance(event, StatusUpdate):
+        elif isinstance(event, StatusUpdate) and event.role in self.links:
             self.links[event.role].battery_pct = event.status.battery_pct
             if rec is not None and event.payload:
                 rec.write_status(event.role, event.t_host_ns, event.payload)
-        elif isinstance(event, LinkState):
+        elif isinstance(event, LinkState) and event.role in self.links:
             view = self.links[event.role]
             view.state, view.detail = event.state.value, event.detail
             if event.state is LinkStateKind.RECONNECTING:

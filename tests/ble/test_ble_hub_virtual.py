@@ -21,6 +21,7 @@ from winkmon.ble import (
     read_battery,
 )
 from winkmon.errors import BleError
+from winkmon.pipeline.events import StepResult
 from winkmon.protocol import SERVICE_UUID, BuzzPattern, CtrlStatus, FrameType, Role, StartParams
 from winkmon.protocol.constants import acc_lsb_m_s2, gyr_lsb_rad_s
 from winkmon.protocol.frames import encode_samples
@@ -279,3 +280,40 @@ def test_missing_sensor_is_a_clear_error() -> None:
             await radio.close()
 
     run(body)
+
+
+def test_one_sensor_session_connects_only_the_sacrum() -> None:
+    """An athlete with one sensor (or a flat lumbar one): the hub connects the sacrum sensor
+    alone, through bleak and bumble, and the session's pipeline gives depth with no angle."""
+    from winkmon.live import LiveSession
+    from winkmon.pipeline.model import AthleteModel
+    from winkmon.pipeline.pipeline import Pipeline
+
+    async def body() -> None:
+        config = VirtualRigConfig(hub=HubConfig(roles=(Role.SACRUM,)))
+        async with open_virtual_rig(config) as rig:
+            hub = rig.hub
+            assert set(hub.links) == {Role.SACRUM}
+            pipeline = Pipeline(
+                AthleteModel.uncalibrated(), {Role.SACRUM: float(hub.config.start.rate_hz)}
+            )
+            steps: list[StepResult] = []
+            session = LiveSession(hub, pipeline, steps.append)
+            assert set(session.links) == {Role.SACRUM}
+            stop = asyncio.Event()
+            runner = asyncio.ensure_future(session.run(stop))
+            async with asyncio.timeout(10.0):
+                while sum(len(s.angles) for s in steps) < 100:
+                    await asyncio.sleep(0.02)
+            stop.set()
+            await runner
+            assert hub.counters(Role.SACRUM).connected
+            assert not rig.sensors[Role.LUMBAR].stats.connections
+            depth = np.concatenate([s.angles.depth_cm for s in steps])
+            angle = np.concatenate([s.angles.lumbopelvic_deg for s in steps])
+            assert np.isfinite(depth).any() and np.isnan(angle).all()
+
+    run(body)
+
+    with pytest.raises(ValueError):
+        HubConfig(roles=())

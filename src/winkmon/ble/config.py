@@ -12,6 +12,9 @@ from winkmon.protocol.records import StartParams
 class HubConfig:
     """How :class:`~winkmon.ble.hub.SensorHub` finds, connects and drives the two sensors."""
 
+    #: The sensors this session uses: both, or the sacrum alone (an athlete with one sensor,
+    #: or whose lumbar sensor is flat: reps, depth and pelvic tilt, no lumbopelvic angle).
+    roles: tuple[Role, ...] = (Role.SACRUM, Role.LUMBAR)
     #: Bluetooth address of the sacrum sensor; None: discover it by its advertised role.
     sacrum: str | None = None
     #: Bluetooth address of the lumbar sensor; None: discover it by its advertised role.
@@ -29,6 +32,12 @@ class HubConfig:
     time_sync_interval_s: float = 10.0  #: period of one further TIME_SYNC round trip, s
     #: write SET_ROLE when a sensor's stored role differs from the role it is bound to
     set_role: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.roles or len(set(self.roles)) != len(self.roles):
+            raise ValueError("roles must name one or both sensors, each once")
+        if any(r not in (Role.SACRUM, Role.LUMBAR) for r in self.roles):
+            raise ValueError("roles may only be SACRUM and LUMBAR")
 
     def address(self, role: Role) -> str | None:
         if role is Role.SACRUM:

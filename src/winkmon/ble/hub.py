@@ -161,13 +161,14 @@ class SensorHub:
         await self.close()
 
     async def connect(self) -> None:
-        """Find (if no address is configured), connect and start both sensors.
+        """Find (if no address is configured), connect and start the sensors
+        (``config.roles``: both, or the sacrum alone).
 
         Raises :class:`BleError` (after closing what was opened) if a sensor cannot be found,
         connected or started, or speaks an incompatible protocol version.
         """
         targets = await self._resolve_targets()
-        for role in ROLES:
+        for role in self.config.roles:
             self.clocks[role] = self._clock_factory()
             self.streams[role] = self._new_stream(role, float(self.config.start.rate_hz))
             self._past[role] = StreamStats()
@@ -191,7 +192,7 @@ class SensorHub:
     async def _resolve_targets(self) -> dict[Role, BLEDevice | str]:
         targets: dict[Role, BLEDevice | str] = {}
         missing: list[Role] = []
-        for role in ROLES:
+        for role in self.config.roles:
             address = self.config.address(role)
             if address:
                 targets[role] = address

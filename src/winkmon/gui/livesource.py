@@ -64,13 +64,16 @@ def sensor_hub(profile: Any, rate_hz: int = 200) -> HubOpener:
         from winkmon.protocol.records import StartParams
 
         addr = profile.addresses
+        # A profile calibrated on the sacrum sensor alone: connect that one only.
+        roles = tuple(r for r in ROLES if r in profile.sensors) or ROLES
         config = HubConfig(
+            roles=roles,
             sacrum=addr.get(Role.SACRUM),
             lumbar=addr.get(Role.LUMBAR),
             start=StartParams(rate_hz=rate_hz),
         )
         async with open_hub(config) as hub:
-            rates = {r: float(rate_hz) for r in ROLES}
+            rates = {r: float(rate_hz) for r in roles}
             yield hub, Pipeline(profile.model(), rates, PipelineConfig())
 
     return opener
@@ -157,7 +160,12 @@ class HubSource:
             rate = sum(n for _, n in arrived[1:]) / span if span > 0.2 else 0.0
             link, battery, loss, name = LinkState.CONNECTING, None, 0.0, role.label
             if self._session is not None:
-                view = self._session.links[role]
+                view = self._session.links.get(role)
+                if view is None:  # not part of this session (one sensor)
+                    out[role] = SensorStatus(
+                        role, LinkState.DISCONNECTED, 0.0, 0.0, None, "not used"
+                    )
+                    continue
                 link = _LINK.get(view.state, LinkState.CONNECTING)
                 battery = view.battery_pct
             hub = self._hub
@@ -206,7 +214,7 @@ class HubSource:
             simulated=self.kind is SourceKind.DEMO,
             notes=f"{self.title}, {self.athlete_name}",
         )
-        for role in ROLES:
+        for role in session.pipeline.roles:
             link = hub.links.get(role)
             writer.add_sensor(
                 role,
