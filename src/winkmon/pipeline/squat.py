@@ -402,7 +402,6 @@ class SquatTracker:
             phase = Phase.ASCENT
             rep.phase_start = t
             rep.top_z, rep.top_s, rep.top_i = self._z, t, len(rep.acc)
-            rep.ascent_i = len(rep.acc) - 1
             rep.arrived = False
         elif phase == Phase.BOTTOM and v < -V_START_M_S:
             phase = Phase.DESCENT
@@ -642,7 +641,6 @@ class _RepState:
         "alerted_flexion",
         "alerted_loss",
         "arrived",
-        "ascent_i",
         "bottom_i",
         "bottom_s",
         "confirmed",
@@ -707,7 +705,6 @@ class _RepState:
         self.top_s = start_s
         self.top_i = 0  #: index into ``acc`` of that point (0: no ascent yet)
         self.arrived = False  #: the upward motion has stopped at ``top_s``
-        self.ascent_i = 0  #: index into ``acc`` where the ascent began
         self.pushed_down = False  #: accelerating downwards since ``top_s``
         self.tilt0 = math.nan  #: the sacrum sensor's tilt at the start, deg
         self.tilt_max = math.nan  #: and its largest tilt in the rep, deg
