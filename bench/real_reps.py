@@ -39,7 +39,7 @@ import numpy as np
 from winkmon import quaternion as quat
 from winkmon.orientation import estimate
 from winkmon.pipeline.model import AthleteModel
-from winkmon.pipeline.offline import SessionResult, _Collector
+from winkmon.pipeline.offline import SessionResult, run_batches
 from winkmon.pipeline.pipeline import Pipeline
 from winkmon.pipeline.squat import PELVIS_TUCK_CUE_DEG
 from winkmon.protocol.constants import Role
@@ -98,12 +98,10 @@ def waist_batch(d: SetData) -> SampleBatch:
     )
 
 
-def run_winkmon(d: SetData) -> SessionResult:
-    batch = waist_batch(d)
+def run_winkmon(batch: SampleBatch) -> SessionResult:
+    """The whole pipeline on the waist sensor, as an uncalibrated one-sensor session."""
     pipe = Pipeline(AthleteModel.uncalibrated(), {Role.SACRUM: batch.rate_hz})
-    out = _Collector(pipe)
-    out.take(pipe.feed_batch(batch))
-    return out.finish()
+    return run_batches(pipe, [batch])
 
 
 def sagittal_angle_deg(acc: np.ndarray, gyr: np.ndarray, rate_hz: float) -> np.ndarray:
@@ -160,8 +158,9 @@ def evaluate(files: list[Path], verbose: bool) -> dict[str, object]:
     bounds_err: list[float] = []
     for path in files:
         d = load(path)
-        res = run_winkmon(d)
-        rate = waist_batch(d).rate_hz
+        batch = waist_batch(d)
+        res = run_winkmon(batch)
+        rate = batch.rate_hz
         h = hip_height_m(d, rate)
         t = d.t_s
         wins = [(t[s], t[min(e, len(t)) - 1]) for s, e in d.windows]

@@ -13,6 +13,7 @@ from winkmon.pipeline.events import Alert, AngleBlock, Event, Gap, Rep, StepResu
 from winkmon.pipeline.model import AthleteModel
 from winkmon.pipeline.pipeline import Pipeline, PipelineConfig
 from winkmon.protocol.constants import Role
+from winkmon.samples import SampleBatch
 from winkmon.stream import StreamStats
 
 Notification = tuple[Role, int, bytes]
@@ -85,6 +86,14 @@ def run_notifications(
         out.take(pipeline.feed_notifications(pending))
         if progress is not None:
             progress(len(pending))
+    return out.finish()
+
+
+def run_batches(pipeline: Pipeline, batches: Iterable[SampleBatch]) -> SessionResult:
+    """Feed sample batches decoded elsewhere (CSV, a bench's own files) and collect everything."""
+    out = _Collector(pipeline)
+    for batch in batches:
+        out.take(pipeline.feed_batch(batch))
     return out.finish()
 
 
