@@ -34,9 +34,9 @@ import numpy as np
 from winkmon.calibration import calibrate
 from winkmon.errors import CalibrationError
 from winkmon.pipeline.events import AlertLevel, Verdict
-from winkmon.pipeline.offline import run_notifications
 from winkmon.pipeline.pipeline import Pipeline, PipelineConfig
 from winkmon.protocol.constants import Role
+from winkmon.session.offline import run_notifications
 from winkmon.sim import STYLES, SimSession, random_session, simulate
 from winkmon.stream import SensorStream
 

@@ -33,10 +33,10 @@ from winkmon.calibration import angle_error_deg, calibrate
 from winkmon.errors import CalibrationError
 from winkmon.pipeline.events import AlertLevel, Verdict
 from winkmon.pipeline.model import AthleteModel, Mount
-from winkmon.pipeline.offline import run_notifications
 from winkmon.pipeline.pipeline import Pipeline, PipelineConfig
 from winkmon.protocol.constants import Role
 from winkmon.samples import SampleBatch
+from winkmon.session.offline import run_notifications
 from winkmon.sim import Calibrate, SessionScript, SimConfig, SimSession, random_script, simulate
 from winkmon.stream import SensorStream
 

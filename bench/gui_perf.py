@@ -45,6 +45,8 @@ class PresimulatedSource:
         from winkmon.pipeline.model import Thresholds
         from winkmon.pipeline.pipeline import Pipeline
         from winkmon.protocol.constants import Role
+        from winkmon.session.offline import notification_events
+        from winkmon.session.session import Session
         from winkmon.sim import SimConfig, SimStream
 
         self.kind = SourceKind.DEMO
@@ -58,6 +60,9 @@ class PresimulatedSource:
         self.pipeline = Pipeline(
             demo_model(stream, self.thresholds), {r: float(rate_hz) for r in roles}
         )
+        self.session = Session(self.pipeline)
+        for event in notification_events([], self.pipeline.rates_hz):
+            self.session.handle(event)
         self._i = 0
         self._t0 = 0.0
 
@@ -65,9 +70,16 @@ class PresimulatedSource:
         self._t0 = now_s
 
     def pull(self, now_s: float) -> object:
+        from winkmon.pipeline.events import AngleBlock, StepResult
+        from winkmon.session.contract import NotificationBlock
+
         j = int(np.searchsorted(self.t_ns, (now_s - self._t0) * 1e9, side="right"))
         items, self._i = self.items[self._i : j], j
-        return self.pipeline.feed_notifications(items)
+        if not items:
+            return StepResult(AngleBlock.empty(), ())
+        roles, times, payloads = zip(*items, strict=True)
+        step = self.session.handle(NotificationBlock(roles, times, payloads))
+        return step if step is not None else StepResult(AngleBlock.empty(), ())
 
     def sensors(self) -> dict[object, object]:
         return {}
@@ -136,13 +148,13 @@ def memory_bench(hours: float) -> None:
     from PySide6.QtWidgets import QApplication
 
     from winkmon.gui.controller import SessionController
+    from winkmon.gui.simsource import SimulatedSource
     from winkmon.gui.sound import SoundPlayer
-    from winkmon.gui.synthetic import SyntheticSource
     from winkmon.gui.window import DashboardWindow
 
     app = QApplication.instance() or QApplication([])
     clock_t = [0.0]
-    source = SyntheticSource(seed=5)
+    source = SimulatedSource(seed=5)
     controller = SessionController(source, clock=lambda: clock_t[0])
     window = DashboardWindow(controller, SoundPlayer(enabled=False), clock=lambda: clock_t[0])
     window.resize(1600, 900)

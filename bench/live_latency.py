@@ -2,7 +2,7 @@
 
 A simulated session (``SimConfig(seed)`` defaults: MTU 247, 20 ms flush, BLE link with
 jitter and loss; a :func:`random_script` of ``--minutes`` (5)) is fed to
-:meth:`Pipeline.feed_notification` one notification at a time, both sensors in arrival order,
+:meth:`Session.handle` one notification at a time, both sensors in arrival order,
 as a live session would. The athlete model uses the simulator's true mounts (no calibration
 error). Each call is timed with :func:`time.perf_counter_ns`; calls in the first
 ``--warmup-s`` (1 s) of the session are left out. GC runs normally, so its pauses are in the
@@ -30,6 +30,9 @@ from winkmon.pipeline.events import Alert, Rep
 from winkmon.pipeline.model import AthleteModel, Mount, Thresholds
 from winkmon.pipeline.pipeline import Pipeline
 from winkmon.protocol.constants import Role
+from winkmon.session.contract import Notification
+from winkmon.session.offline import notification_events
+from winkmon.session.session import Session
 from winkmon.sim import SimConfig, random_script, simulate
 
 ROLES = (Role.SACRUM, Role.LUMBAR)
@@ -49,26 +52,29 @@ def measure(rate: int, minutes: float, seed: int, warmup_s: float) -> dict[str, 
 
     times_ns = np.empty(len(frames), dtype=np.int64)
     cpu_ns = np.empty(len(frames), dtype=np.int64)
-    feed = pipeline.feed_notification
+    session = Session(pipeline)
+    for event in notification_events([], pipeline.rates_hz):
+        session.handle(event)
+    feed = session.handle
     clock, cpu_clock = time.perf_counter_ns, time.thread_time_ns
     reps = alerts = 0
     for i, f in enumerate(frames):
         role, t_host, payload = f.role, f.t_host_ns, f.payload
         u0 = cpu_clock()
         c0 = clock()
-        step = feed(role, t_host, payload)
+        step = feed(Notification(role, t_host, payload))
         times_ns[i] = clock() - c0
         cpu_ns[i] = cpu_clock() - u0
-        for e in step.events:
+        for e in () if step is None else step.events:
             reps += isinstance(e, Rep)
             alerts += isinstance(e, Alert)
-    pipeline.finish()
+    session.finish()
 
     arrival = np.array([f.t_host_ns for f in frames], dtype=np.int64)
     keep = arrival >= arrival[0] + round(warmup_s * 1e9)
     ms = times_ns[keep] / 1e6
     cpu_ms = cpu_ns[keep] / 1e6
-    samples = sum(s.samples_received for s in pipeline.stats.values())
+    samples = sum(s.samples_received for s in session.stats.values())
     return {
         "rate_hz": rate,
         "session_s": sess.duration_s,
@@ -106,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
 
     cols = [f"p{p:g}" for p in PCTS] + ["max", "mean"]
     print(
-        f"Pipeline.feed_notification, one notification per call, ms "
+        f"Session.handle, one notification per call, ms "
         f"(first {args.warmup_s:g} s left out; target p99 <= {TARGET_P99_MS:g} ms)"
     )
     print()

@@ -36,11 +36,11 @@ from typing import Any
 import numpy as np
 
 from winkmon.calibration import calibrate
-from winkmon.pipeline.offline import analyze_recording
 from winkmon.profiles import AthleteProfile, ProfileStore
 from winkmon.protocol.constants import Role
 from winkmon.recording import Recording, load_samples
 from winkmon.samples import SampleBatch
+from winkmon.session.offline import analyze_recording
 
 ROLES = (Role.SACRUM, Role.LUMBAR)
 TARGET_S = 5.0

@@ -3,19 +3,28 @@
 The simulated athlete first does what a real one does: stands tall, bends forward twice. The
 demo calibrates from that block exactly as ``winkmon calibrate`` would (same code, windows found
 automatically), then streams the session through virtual sensors on bumble's in-memory radio,
-bleak, the hub and the pipeline: GATT notifications to alerts.
+bleak, the hub and the one session: GATT notifications to alerts. :class:`DemoFaults` injects
+loss and sensors going out of range (``winkmon demo --headless --disconnect lumbar@40+3``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from winkmon.pipeline.model import Thresholds
 from winkmon.pipeline.pipeline import Pipeline, PipelineConfig
 from winkmon.profiles import AthleteProfile
 from winkmon.protocol.constants import Role
+from winkmon.samples import SampleBatch
 from winkmon.sim import SimConfig, SimStream, default_demo_script
+
+if TYPE_CHECKING:
+    from winkmon.ble.hub import SensorHub
+    from winkmon.virtual.sensor import VirtualSensor
 
 DEMO_ATHLETE = "demo athlete"
 
@@ -25,42 +34,82 @@ def demo_config(seed: int = 0) -> SimConfig:
 
 
 def demo_profile(seed: int = 0) -> AthleteProfile:
-    """Calibrate the simulated athlete from the calibration block of the demo session."""
+    """Calibrate the simulated athlete from the calibration block of the demo session (its
+    frames decoded by the one session, as a recording of it would be)."""
     from winkmon.calibration import calibrate
-    from winkmon.stream import SensorStream
+    from winkmon.errors import CalibrationError
+    from winkmon.session.session import Session
+    from winkmon.session.simulated import SimulatorSource
 
     stream = SimStream(demo_config(seed), default_demo_script())
     truth = stream.truth(rate_hz=50)
     end_s = (truth.functional_s[1] if truth.functional_s else 20.0) + 2.0
-    frames = stream.advance(end_s)
-    samples = {}
-    for role in (Role.SACRUM, Role.LUMBAR):
-        s = SensorStream(role, stream.start_params[role].rate_hz)
-        rows = [(f.t_host_ns, f.payload) for f in frames if f.role == role]
-        batch = s.feed_many([t for t, _ in rows], [p for _, p in rows])
-        if batch is None:  # pragma: no cover - the simulator always sends data
-            raise RuntimeError("the simulated calibration produced no samples")
-        samples[role] = batch
+    source = SimulatorSource(stream)
+    session = Session(None, session_start_ns=source.session_start_ns)
+    batches: dict[Role, list[SampleBatch]] = {}
+    session.batch_listeners.append(lambda b: batches.setdefault(b.role, []).append(b))
+    session.run(source.advance(end_s))
+    if set(batches) != {Role.SACRUM, Role.LUMBAR}:
+        raise CalibrationError("the simulated calibration produced no samples")
+    samples = {r: SampleBatch.concat(b) for r, b in batches.items()}
     cal = calibrate(samples, source="simulated demo session")
     return cal.profile(DEMO_ATHLETE)
 
 
+@dataclass(frozen=True, slots=True)
+class DemoFaults:
+    """What goes wrong in the demo (to show, and to test, what a real session survives)."""
+
+    #: chance each DATA notification is lost, per sensor (0..1)
+    loss: float = 0.0
+    #: (role, at s, for s): that sensor goes out of range at ``at`` s for ``for`` s
+    outages: tuple[tuple[Role, float, float], ...] = ()
+    #: the sensors' clocks start again from 0 when they reconnect (else they run on)
+    reset_clock: bool = False
+
+
 @contextlib.asynccontextmanager
 async def open_demo(
-    seed: int = 0, thresholds: Thresholds | None = None
-) -> AsyncIterator[tuple[object, Pipeline, AthleteProfile]]:
+    seed: int = 0, thresholds: Thresholds | None = None, faults: DemoFaults | None = None
+) -> AsyncIterator[tuple[SensorHub, Pipeline, AthleteProfile]]:
     """A connected hub on two virtual sensors, a pipeline and the demo athlete's profile
-    (with ``thresholds`` instead of the defaults, if given)."""
-    from winkmon.virtual.rig import open_virtual_hub
+    (with ``thresholds`` instead of the defaults, if given), with ``faults`` injected."""
+    from winkmon.virtual.rig import VirtualRigConfig, open_virtual_rig
+    from winkmon.virtual.sensor import FaultConfig
     from winkmon.virtual.sim_source import SimSource
 
+    faults = faults or DemoFaults()
     profile = demo_profile(seed)
     if thresholds is not None:
         profile = profile.with_thresholds(thresholds)
     source = SimSource(demo_config(seed), default_demo_script(), loop=True)
-    async with open_virtual_hub(source=source) as hub:
-        rates = {r: float(hub.config.start.rate_hz) for r in (Role.SACRUM, Role.LUMBAR)}
-        # The hub decodes the notifications (its streams map the clocks); the pipeline is fed
-        # its sample batches.
-        pipeline = Pipeline(profile.model(), rates, PipelineConfig())
-        yield hub, pipeline, profile
+    sensor_faults = {
+        role: FaultConfig(
+            drop_probability=faults.loss,
+            reset_clock_on_restart=faults.reset_clock,
+            seed=seed * 7 + int(role),
+        )
+        for role in (Role.SACRUM, Role.LUMBAR)
+    }
+    async with open_virtual_rig(VirtualRigConfig(faults=sensor_faults), source) as rig:
+        hub = rig.hub
+        loop = asyncio.get_running_loop()
+        handles = [
+            loop.call_later(at_s, _outage, rig.sensors[role], for_s)
+            for role, at_s, for_s in faults.outages
+        ]
+        rates = {r: float(hub.config.start.rate_hz) for r in hub.roles}
+        try:
+            yield hub, Pipeline(profile.model(), rates, PipelineConfig()), profile
+        finally:
+            for h in handles:
+                h.cancel()
+
+
+_OUTAGES: set[asyncio.Task[None]] = set()
+
+
+def _outage(sensor: VirtualSensor, seconds: float) -> None:
+    task = asyncio.ensure_future(sensor.outage(seconds))
+    _OUTAGES.add(task)
+    task.add_done_callback(_OUTAGES.discard)

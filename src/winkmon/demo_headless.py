@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import sys
 import time
+from pathlib import Path
 from typing import TextIO
 
+from winkmon.demo import DemoFaults
 from winkmon.pipeline.events import Alert, AlertLevel, Gap, Rep, RepStarted, StepResult, Verdict
 
 VERDICT_TEXT = {
@@ -46,9 +49,24 @@ def describe(event: object) -> str | None:
     return None
 
 
-async def run_async(seconds: float, seed: int = 0, out: TextIO = sys.stdout) -> dict[str, int]:
+async def run_async(
+    seconds: float,
+    seed: int = 0,
+    out: TextIO = sys.stdout,
+    *,
+    record: Path | None = None,
+    json_out: str | None = None,
+    faults: DemoFaults | None = None,
+) -> dict[str, int]:
+    """The demo for ``seconds`` on the terminal; ``record``: keep every notification in a
+    recording; ``json_out``: write the live reps and alerts as ``winkmon report --json`` does
+    (``-`` for stdout)."""
     from winkmon.demo import open_demo
-    from winkmon.live import LiveSession
+    from winkmon.pipeline.offline import ResultCollector
+    from winkmon.recording import RecordingWriter
+    from winkmon.session.recorder import SessionRecorder
+    from winkmon.session.run import run_source
+    from winkmon.session.session import Session
 
     counts = {"reps": 0, "alerts": 0, "flexion": 0}
 
@@ -64,7 +82,8 @@ async def run_async(seconds: float, seed: int = 0, out: TextIO = sys.stdout) -> 
                 print(line, file=out, flush=True)
 
     print(f"winkmon demo: calibrating the simulated athlete (seed {seed})...", file=out, flush=True)
-    async with open_demo(seed) as (hub, pipeline, profile):
+    async with contextlib.AsyncExitStack() as stack:
+        hub, pipeline, profile = await stack.enter_async_context(open_demo(seed, faults=faults))
         th = profile.thresholds
         print(
             f"connected to two virtual sensors; thresholds: flexion > +{th.flexion_deg:g} deg, "
@@ -72,23 +91,58 @@ async def run_async(seconds: float, seed: int = 0, out: TextIO = sys.stdout) -> 
             file=out,
             flush=True,
         )
-        session = LiveSession(hub, pipeline, on_step)  # type: ignore[arg-type]
+        session = Session(pipeline, session_start_ns=hub.session_start_ns)
+        session.step_listeners.append(on_step)
+        collector = ResultCollector(pipeline)
+        session.step_listeners.append(collector)
+        recorder: SessionRecorder | None = None
+        if record is not None:
+            writer = stack.enter_context(
+                RecordingWriter(
+                    record, session_start_ns=hub.session_start_ns, simulated=True, notes="demo"
+                )
+            )
+            writer.set_athlete(profile.to_dict())
+            recorder = SessionRecorder(writer, hub.session_start_ns)
+            session.start_recording(recorder)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         loop.call_later(seconds, stop.set)
         t0 = time.monotonic()
-        await session.run(stop)
-        counters = hub.all_counters()  # type: ignore[attr-defined]
-        lost = ", ".join(f"{r.label} {c.loss_pct:.2f} %" for r, c in counters.items())
+        await run_source(hub, session, stop)
+        await hub.close()
+        # What arrived while closing belongs to the session (and to its recording) too.
+        await run_source(hub, session)
+        session.finish()
+        if recorder is not None:
+            recorder.close()
+        lost = ", ".join(f"{r.label} {s.loss_pct:.2f} %" for r, s in session.stats.items())
+        gaps = sum(v.gaps for v in session.sensors.values())
         print(
             f"done after {time.monotonic() - t0:.0f} s: {counts['reps']} reps, "
-            f"{counts['alerts']} alerts; samples lost: {lost}",
+            f"{counts['alerts']} alerts; samples lost: {lost}"
+            + (f"; {gaps} link drop(s), reconnected" if gaps else ""),
             file=out,
             flush=True,
         )
+        if record is not None:
+            print(f"recorded to {record}", file=out, flush=True)
+    if json_out is not None:
+        from winkmon.commands.report import report_document, write_json
+
+        result = collector.result(session.stats)
+        doc = report_document(result, profile, str(record) if record else "live demo")
+        write_json(json_out, doc)
     return counts
 
 
-def run(seconds: float, seed: int = 0) -> int:
-    asyncio.run(run_async(seconds, seed))
+def run(
+    seconds: float,
+    seed: int = 0,
+    *,
+    record: Path | None = None,
+    json_out: str | None = None,
+    faults: DemoFaults | None = None,
+) -> int:
+    asyncio.run(run_async(seconds, seed, record=record, json_out=json_out, faults=faults))
     return 0

@@ -14,6 +14,11 @@ class WinkmonError(Exception):
     """Base class of every error winkmon raises on purpose."""
 
 
+class InputError(WinkmonError, ValueError):
+    """A value given to winkmon's API is out of its documented range (a programming or
+    configuration mistake; also a ``ValueError`` for callers that catch those)."""
+
+
 class FrameErrorKind(enum.Enum):
     """Why a wire frame was rejected. The value is the name used in the test vectors."""
 

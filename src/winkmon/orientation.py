@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from winkmon import quaternion as quat
+from winkmon.errors import InputError
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -63,7 +64,7 @@ def _check(
         or a.shape != g.shape
         or (m is not None and m.shape != g.shape)
     ):
-        raise ValueError(
+        raise InputError(
             f"gyr_rad_s, acc_m_s2 (and mag_uT) must be (N, 3) arrays of one length; got "
             f"{g.shape}, {a.shape}{'' if m is None else ', ' + str(m.shape)}"
         )
@@ -113,7 +114,7 @@ class AhrsFilter:
             # initialisation (checked in tests/test_orientation.py).
             self._f = EKF(frequency=self.rate_hz, frame="NED")
         else:
-            raise ValueError(f"unknown ahrs method {method!r}")
+            raise InputError(f"unknown ahrs method {method!r}")
         self._q: FloatArray | None = None
 
     def update(
@@ -141,12 +142,12 @@ def make_filter(method: str, rate_hz: float) -> OrientationFilter:
     """An online filter by name (see :data:`METHODS`)."""
     name = method.lower()
     if rate_hz <= 0:
-        raise ValueError("rate_hz must be positive")
+        raise InputError("rate_hz must be positive")
     if name == "vqf":
         return VqfFilter(rate_hz, tauAcc=VQF_TAU_ACC_S)
     if name in ("madgwick", "mahony", "ekf"):
         return AhrsFilter(name, rate_hz)
-    raise ValueError(f"unknown orientation method {method!r}; choose one of {', '.join(METHODS)}")
+    raise InputError(f"unknown orientation method {method!r}; choose one of {', '.join(METHODS)}")
 
 
 def estimate(

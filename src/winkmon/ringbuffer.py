@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from winkmon.errors import InputError
+
 
 class RingBuffer:
     """The latest ``capacity`` rows of a stream, each row of ``shape`` and ``dtype``.
@@ -35,7 +37,7 @@ class RingBuffer:
         fill: object = None,
     ) -> None:
         if capacity < 1:
-            raise ValueError("a ring buffer needs a capacity of at least 1 row")
+            raise InputError("a ring buffer needs a capacity of at least 1 row")
         dt = np.dtype(dtype)
         if fill is None:
             fill = np.nan if dt.kind in "fc" else 0

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from winkmon.errors import InputError
 from winkmon.protocol.constants import Role
 
 FloatArray = npt.NDArray[np.float64]
@@ -43,7 +44,7 @@ class SampleBatch:
             and (self.mag_uT is None or self.mag_uT.shape == (n, 3))
         )
         if not shapes_ok:
-            raise ValueError("SampleBatch arrays must share their first dimension")
+            raise InputError("SampleBatch arrays must share their first dimension")
 
     def __len__(self) -> int:
         return int(self.index.shape[0])
@@ -52,7 +53,7 @@ class SampleBatch:
     def concat(batches: list[SampleBatch]) -> SampleBatch:
         """One batch from several consecutive batches of the same sensor."""
         if not batches:
-            raise ValueError("nothing to concatenate")
+            raise InputError("nothing to concatenate")
         mags = [b.mag_uT for b in batches if b.mag_uT is not None]
         mag = np.concatenate(mags) if len(mags) == len(batches) else None
         return SampleBatch(

@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import logging
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from winkmon.clock import ClockModel, EnvelopeClock
-from winkmon.errors import FrameError
+from winkmon.errors import FrameError, FrameErrorKind
 from winkmon.protocol.constants import (
     ACC_RANGE_G,
     COMPACT_HEADER_BYTES,
@@ -77,6 +77,7 @@ class StreamStats:
     fifo_overflows: int = 0
     role_mismatches: int = 0
     restarts: int = 0  #: the sensor was started again (indices began anew), e.g. a reconnect
+    clock_resets: int = 0  #: a restart found the device clock reset: the clock was relearnt
     last_error: str = ""
 
     @property
@@ -158,6 +159,8 @@ def _parse_full(payload: bytes) -> tuple[int, ...] | None:
 
 
 MIN_STEP_S = 1e-5  #: session times of consecutive samples differ by at least this
+#: At a restart, a device clock this far from where it should be (µs) was reset, not continued.
+CLOCK_JUMP_US = 2_000_000
 
 
 def _strictly_increasing(
@@ -218,7 +221,7 @@ class SensorStream:
         session_start_ns: int = 0,
     ) -> None:
         if not rate_hz > 0:
-            raise ValueError("rate_hz must be positive")
+            raise FrameError(FrameErrorKind.BAD_FIELD, f"stream rate {rate_hz} Hz")
         self.role = role
         self.rate_hz = float(rate_hz)
         self.period_us = 1e6 / self.rate_hz
@@ -236,6 +239,9 @@ class SensorStream:
         self._n_out = 0  # samples delivered so far
         #: Indices this far behind the delivered ones mean the sensor restarted (5 s of samples).
         self._restart_gap = int(5 * self.rate_hz)
+        self._last_host_ns: int | None = None  # arrival of the last frame used
+        self._check_clock = False  # the next frame opens a segment: is the clock continuous?
+        self._new_clock: Callable[[], ClockModel] | None = None
 
     # ------------------------------------------------------------------ feeding
     def feed(self, t_host_ns: int, payload: bytes) -> SampleBatch | None:
@@ -250,8 +256,25 @@ class SensorStream:
             return self.feed_many([t_host_ns], [payload])
         return self._feed_full(t_host_ns, payload, head)
 
-    def feed_frame(self, t_host_ns: int, frame: DataFrame) -> SampleBatch | None:
-        return self.feed(t_host_ns, bytes(frame))
+    def restart(
+        self, rate_hz: float | None = None, new_clock: Callable[[], ClockModel] | None = None
+    ) -> None:
+        """A new stream segment begins (START, or a reconnect): sample indices begin anew.
+
+        The session time base carries on. So does the clock model, unless the segment's first
+        frame shows that the device clock did not run on (it was reset, e.g. a reboot): then
+        ``new_clock()`` replaces it (default: a model of the same kind) and learns afresh.
+        """
+        if rate_hz is not None:
+            if not rate_hz > 0:
+                raise FrameError(FrameErrorKind.BAD_FIELD, f"stream rate {rate_hz} Hz")
+            self.rate_hz = float(rate_hz)
+            self.period_us = 1e6 / self.rate_hz
+            self._restart_gap = int(5 * self.rate_hz)
+        if self._next_index is not None or self._anchor is not None:
+            self._restart()
+        self._check_clock = True
+        self._new_clock = new_clock
 
     def feed_many(
         self, t_host_ns: Sequence[int] | npt.NDArray[np.int64], payloads: Sequence[bytes]
@@ -278,6 +301,8 @@ class SensorStream:
             payloads = [payloads[i] for i in keep.tolist()]
             host_ns, heads = host_ns[keep], heads[keep]
         full = heads["type"] == _T_DATA  # compact headers have no flags byte
+        if self._check_clock:
+            self._verify_clock(int(host_ns[0]), int(heads["t_dev_us"][0]), bool(full[0]))
         restart = self._find_restart(heads, full)
         if restart is not None:
             # The sensor was started again (a reconnect): its sample indices began anew.
@@ -307,6 +332,20 @@ class SensorStream:
         reached = np.maximum.accumulate(np.concatenate(([start], ends)))[:-1]
         back = np.flatnonzero(first < reached - self._restart_gap)
         return int(back[0]) if len(back) else None
+
+    def _verify_clock(self, t_host_ns: int, t_dev_wrapped: int, is_full: bool) -> None:
+        """At a segment's first frame: a device clock that did not run on is relearnt."""
+        self._check_clock = False
+        if not is_full or self._prev_t_us is None or self._last_host_ns is None:
+            return
+        got = _unwrap(t_dev_wrapped, self._prev_t_us, 32)
+        expected = self._prev_t_us + (t_host_ns - self._last_host_ns) / 1000.0
+        if abs(got - expected) <= CLOCK_JUMP_US:
+            return
+        self.stats.clock_resets += 1
+        self.clock = self._new_clock() if self._new_clock is not None else type(self.clock)()
+        self._prev_t_us = None
+        log.info("%s: the device clock was reset at a restart: relearning it", self.role.label)
 
     def _restart(self) -> None:
         """Forget the numbering of the previous run; keep the clock and the session time."""
@@ -342,6 +381,7 @@ class SensorStream:
         else:
             first, t_first, usable = self._resolve_compact(heads, full, acc_code, gyr_code)
         self._prev_index, self._prev_t_us = int(first[-1]), int(t_first[-1])
+        self._last_host_ns = int(host_ns[-1])
         if not usable.any():
             return None
         sel = np.flatnonzero(usable)
@@ -471,6 +511,8 @@ class SensorStream:
         """:meth:`feed_many` for one well-formed full frame, with scalars (see :meth:`feed`)."""
         _, _, role_b, n, seq_w, idx_w, t_w, ranges, flags = head
         st = self.stats
+        if self._check_clock:
+            self._verify_clock(t_host_ns, t_w, True)
         st.frames_ok += 1
         if role_b != int(self.role) and role_b != 0:
             st.role_mismatches += 1
@@ -489,6 +531,7 @@ class SensorStream:
         t_first = _unwrap(t_w, self._prev_t_us, 32)
         self._anchor = (first, t_first, acc_c, gyr_c)
         self._prev_index, self._prev_t_us = first, t_first
+        self._last_host_ns = t_host_ns
         if n == 0:
             return None
         width = 9 if flags & _F_MAG else 6

@@ -9,23 +9,16 @@ import numpy as np
 import pytest
 from bleak import BleakScanner
 
-from winkmon.ble import (
-    HubConfig,
-    LinkState,
-    LinkStateKind,
-    Notification,
-    SensorHub,
-    StatusUpdate,
-    TimeSync,
-    discover_sensors,
-    read_battery,
-)
+from winkmon.ble import HubConfig, SensorHub, discover_sensors, read_battery
 from winkmon.errors import BleError
 from winkmon.pipeline.events import StepResult
 from winkmon.protocol import SERVICE_UUID, BuzzPattern, CtrlStatus, FrameType, Role, StartParams
 from winkmon.protocol.constants import acc_lsb_m_s2, gyr_lsb_rad_s
 from winkmon.protocol.frames import encode_samples
 from winkmon.samples import SampleBatch
+from winkmon.session.contract import Channel, LinkChanged, LinkState, Notification, StreamStarted
+from winkmon.session.run import run_source
+from winkmon.session.session import Session
 from winkmon.virtual.radio import VirtualRadio
 from winkmon.virtual.rig import VirtualRigConfig, open_virtual_rig, start_virtual_sensors
 from winkmon.virtual.sensor import FaultConfig
@@ -43,32 +36,36 @@ def run(coro_fn: Callable[[], Awaitable[None]]) -> None:
 
 
 class Collector:
-    """Consumes hub.events() in a task, keeping everything by role."""
+    """Runs the hub through a decoding session in a task, keeping everything by role."""
 
     def __init__(self, hub: SensorHub) -> None:
         self.hub = hub
         self.batches: dict[Role, list[SampleBatch]] = {r: [] for r in ROLES}
         self.payloads: dict[Role, list[bytes]] = {r: [] for r in ROLES}
-        self.states: list[LinkState] = []
-        self.statuses: list[StatusUpdate] = []
-        self.syncs: list[TimeSync] = []
-        self.task = asyncio.create_task(self._run())
+        self.states: list[LinkChanged] = []
+        self.statuses: list[Notification] = []
+        self.segments: list[StreamStarted] = []
+        self.session = Session(None, session_start_ns=hub.session_start_ns, roles=hub.roles)
+        self.session.batch_listeners.append(lambda b: self.batches[b.role].append(b))
+        self.session.event_listeners.append(self._keep)
+        self.task = asyncio.create_task(run_source(hub, self.session))
 
-    async def _run(self) -> None:
-        async for event in self.hub.events():
-            if isinstance(event, Notification):
+    def _keep(self, event: object) -> None:
+        if isinstance(event, Notification):
+            if event.channel is Channel.DATA:
                 self.payloads[event.role].append(event.payload)
-                if event.batch is not None:
-                    self.batches[event.role].append(event.batch)
-            elif isinstance(event, LinkState):
-                self.states.append(event)
-            elif isinstance(event, StatusUpdate):
-                self.statuses.append(event)
             else:
-                self.syncs.append(event)
+                self.statuses.append(event)
+        elif isinstance(event, LinkChanged):
+            self.states.append(event)
+        elif isinstance(event, StreamStarted):
+            self.segments.append(event)
 
     def samples(self, role: Role) -> int:
         return sum(len(b) for b in self.batches[role])
+
+    def stats(self, role: Role):  # type: ignore[no-untyped-def]
+        return self.session.stats[role]
 
     async def until(self, predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:
         async with asyncio.timeout(timeout_s):
@@ -122,13 +119,13 @@ def test_connect_both_stream_integrity_and_mtu(mtu: int) -> None:
             assert status is CtrlStatus.OK
             assert rig.sensors[Role.SACRUM].stats.buzzes == [(2, 600)]
             for role in ROLES:
-                counters = hub.counters(role)
-                assert counters.connected
-                assert counters.link.mtu == mtu
-                assert counters.link.time_syncs >= 5
-                assert counters.stream.samples_lost == 0
-                assert counters.stream.notifications_lost == 0
-                assert counters.stream.frames_bad == 0
+                assert hub.links[role].is_connected
+                assert hub.counters(role).mtu == mtu
+                stats = events.stats(role)
+                assert stats.samples_lost == 0
+                assert stats.notifications_lost == 0
+                assert stats.frames_bad == 0
+                assert events.session.sensors[role].battery_pct == 87
                 assert_matches_source(events.batches[role], role, hub.config.start)
                 types = {p[0] for p in events.payloads[role]}
                 sizes = [len(p) for p in events.payloads[role]]
@@ -138,8 +135,9 @@ def test_connect_both_stream_integrity_and_mtu(mtu: int) -> None:
                 else:
                     assert types == {FrameType.DATA}
                     assert max(sizes) > 20
-            assert {e.role for e in events.syncs} == set(ROLES)
-            assert all(e.rtt_ns > 0 for e in events.syncs)
+            starts = [(e.role, e.decoder, e.rate_hz, e.reason) for e in events.segments]
+            rate = float(hub.config.start.rate_hz)
+            assert sorted(starts) == [(r, "winkmon", rate, "start") for r in ROLES]
         await events.task
 
     run(body)
@@ -154,12 +152,12 @@ def test_loss_accounting_with_injected_drops() -> None:
         async with open_virtual_rig(VirtualRigConfig(faults=faults)) as rig:
             events = Collector(rig.hub)
             await events.until(lambda: all(events.samples(r) >= 250 for r in ROLES))
-            lumbar = rig.hub.counters(Role.LUMBAR).stream
+            lumbar = events.stats(Role.LUMBAR)
             sensor = rig.sensors[Role.LUMBAR].stats
             assert sensor.notifications_dropped == 3
             assert lumbar.notifications_lost == 3
             assert lumbar.samples_lost == sensor.samples_dropped > 0
-            sacrum = rig.hub.counters(Role.SACRUM).stream
+            sacrum = events.stats(Role.SACRUM)
             dropped = rig.sensors[Role.SACRUM].stats
             assert dropped.notifications_dropped > 0
             # a drop at the very tail is not visible yet
@@ -180,7 +178,7 @@ def test_malformed_notifications_are_counted_and_stream_survives() -> None:
         async with open_virtual_rig(VirtualRigConfig(faults=faults)) as rig:
             events = Collector(rig.hub)
             await events.until(lambda: events.samples(Role.SACRUM) >= 200)
-            counters = rig.hub.counters(Role.SACRUM).stream
+            counters = events.stats(Role.SACRUM)
             assert rig.sensors[Role.SACRUM].stats.malformed_sent == 3
             assert counters.frames_bad == 3
             assert counters.last_error
@@ -198,27 +196,30 @@ def test_peripheral_disconnect_reconnects_and_marks_gap() -> None:
         async with open_virtual_rig(config) as rig:
             events = Collector(rig.hub)
 
-            def lumbar_states() -> list[LinkStateKind]:
+            def lumbar_states() -> list[LinkState]:
                 return [e.state for e in events.states if e.role is Role.LUMBAR]
 
             await events.until(
-                lambda: (
-                    lumbar_states()[-2:] == [LinkStateKind.RECONNECTING, LinkStateKind.CONNECTED]
-                )
+                lambda: lumbar_states()[-2:] == [LinkState.RECONNECTING, LinkState.CONNECTED]
             )
             at_reconnect = events.samples(Role.LUMBAR)
             sacrum_at_reconnect = events.samples(Role.SACRUM)
             await events.until(lambda: events.samples(Role.LUMBAR) >= at_reconnect + 100)
             lumbar = rig.hub.counters(Role.LUMBAR)
-            assert lumbar.link.reconnects == 1
-            assert lumbar.link.gap_s_total > 0
+            assert lumbar.reconnects == 1
+            assert lumbar.gap_s_total > 0
             assert rig.sensors[Role.LUMBAR].stats.starts == 2
-            reconnected = [e for e in events.states if e.state is LinkStateKind.CONNECTED]
+            reconnected = [e for e in events.states if e.state is LinkState.CONNECTED]
             assert "gap" in reconnected[-1].detail
             # the session goes on: counters carry over, both sensors keep streaming
-            assert lumbar.stream.samples_received == events.samples(Role.LUMBAR)
+            assert events.stats(Role.LUMBAR).samples_received == events.samples(Role.LUMBAR)
+            assert events.stats(Role.LUMBAR).restarts == 1
+            assert [e.reason for e in events.segments if e.role is Role.LUMBAR] == [
+                "start",
+                "reconnect",
+            ]
             assert events.samples(Role.SACRUM) > sacrum_at_reconnect
-            assert rig.hub.counters(Role.SACRUM).link.reconnects == 0
+            assert rig.hub.counters(Role.SACRUM).reconnects == 0
             # each segment decodes to what the source produced (indices restart at 0)
             batches = events.batches[Role.LUMBAR]
             split = next(
@@ -259,7 +260,7 @@ def test_explicit_addresses_and_role_binding() -> None:
         async with open_virtual_rig(config) as rig:
             assert rig.sensors[Role.SACRUM].role is Role.LUMBAR
             assert rig.sensors[Role.LUMBAR].role is Role.SACRUM
-            assert rig.hub.counters(Role.SACRUM).address == "D0:5E:AA:00:00:02"
+            assert rig.hub.links[Role.SACRUM].address == "D0:5E:AA:00:00:02"
 
     run(body)
 
@@ -285,7 +286,6 @@ def test_missing_sensor_is_a_clear_error() -> None:
 def test_one_sensor_session_connects_only_the_sacrum() -> None:
     """An athlete with one sensor (or a flat lumbar one): the hub connects the sacrum sensor
     alone, through bleak and bumble, and the session's pipeline gives depth with no angle."""
-    from winkmon.live import LiveSession
     from winkmon.pipeline.model import AthleteModel
     from winkmon.pipeline.pipeline import Pipeline
 
@@ -298,16 +298,17 @@ def test_one_sensor_session_connects_only_the_sacrum() -> None:
                 AthleteModel.uncalibrated(), {Role.SACRUM: float(hub.config.start.rate_hz)}
             )
             steps: list[StepResult] = []
-            session = LiveSession(hub, pipeline, steps.append)
-            assert set(session.links) == {Role.SACRUM}
+            session = Session(pipeline, session_start_ns=hub.session_start_ns)
+            session.step_listeners.append(steps.append)
+            assert set(session.sensors) == {Role.SACRUM}
             stop = asyncio.Event()
-            runner = asyncio.ensure_future(session.run(stop))
+            runner = asyncio.ensure_future(run_source(hub, session, stop))
             async with asyncio.timeout(10.0):
                 while sum(len(s.angles) for s in steps) < 100:
                     await asyncio.sleep(0.02)
             stop.set()
             await runner
-            assert hub.counters(Role.SACRUM).connected
+            assert hub.links[Role.SACRUM].is_connected
             assert not rig.sensors[Role.LUMBAR].stats.connections
             depth = np.concatenate([s.angles.depth_cm for s in steps])
             angle = np.concatenate([s.angles.lumbopelvic_deg for s in steps])

@@ -5,20 +5,20 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from conftest import FakeClock
+from conftest import FakeClock, dashboard_source
 from winkmon.gui.controller import SessionController
 from winkmon.gui.replay import ReplaySource, SessionAnalysis
 from winkmon.gui.simsource import SimulatedSource
 from winkmon.gui.sound import SoundPlayer
 from winkmon.gui.sources import SourceFactory, analyse_recording
-from winkmon.gui.synthetic import SyntheticSource
 from winkmon.gui.window import DashboardWindow
 from winkmon.pipeline.events import Alert, AlertLevel, AngleBlock, Rep, StepResult
 from winkmon.protocol.constants import Role
 
 
-def synthetic_analysis(seconds: float = 120.0) -> SessionAnalysis:
-    src = SyntheticSource(seed=2)
+def demo_analysis(seconds: float = 120.0) -> SessionAnalysis:
+    """The demo's sets through the real pipeline, as the replay gets them."""
+    src = dashboard_source(seed=2)
     src.start(0.0)
     steps = [src.pull(i / 10) for i in range(1, int(seconds * 10) + 1)]
     result = StepResult(
@@ -30,7 +30,7 @@ def synthetic_analysis(seconds: float = 120.0) -> SessionAnalysis:
 
 
 def test_replay_reveals_by_time_and_seeks() -> None:
-    source = ReplaySource(synthetic_analysis())
+    source = ReplaySource(demo_analysis())
     controller = SessionController(source)
     controller.poll(0.0)
     controller.poll(10.0)
@@ -39,19 +39,19 @@ def test_replay_reveals_by_time_and_seeks() -> None:
     source.set_speed(8.0)
     controller.poll(11.0)
     assert abs(source.position_s - 18.0) < 0.02
-    source.seek(60.0)
+    source.seek(71.0)
     result = controller.poll(11.0)
     assert result.reset
-    assert abs(controller.t_s.last(1)[0] - 60.0) < 0.02
+    assert abs(controller.t_s.last(1)[0] - 71.0) < 0.02
     # History up to the seek point: set 1 (five reps) and two reps of set 2, with their alerts.
     assert [s.count for s in controller.sets] == [5, 2]
-    assert controller.alerts and all(a.t_s <= 60.0 for a in controller.alerts)
+    assert controller.alerts and all(a.t_s <= 71.0 for a in controller.alerts)
     with pytest.raises(ValueError):
         source.set_speed(16.0)
 
 
 def test_replay_jumps_to_next_and_previous_alert() -> None:
-    source = ReplaySource(synthetic_analysis())
+    source = ReplaySource(demo_analysis())
     source.pause()
     first = source.next_alert()
     assert first is not None and source.alerts[0].t_s == first
@@ -63,7 +63,7 @@ def test_replay_jumps_to_next_and_previous_alert() -> None:
 
 
 def test_replay_in_window_seeks_with_the_timeline(qtbot: QtBot, clock: FakeClock) -> None:
-    source = ReplaySource(synthetic_analysis())
+    source = ReplaySource(demo_analysis())
     controller = SessionController(source, clock=clock)
     window = DashboardWindow(controller, SoundPlayer(enabled=False), clock=clock)
     qtbot.addWidget(window)
@@ -72,14 +72,14 @@ def test_replay_in_window_seeks_with_the_timeline(qtbot: QtBot, clock: FakeClock
     assert window.replay_bar.isVisible()
     assert window.source_label.text().startswith("REPLAY")
     tl = window.replay_bar.timeline
-    tl.seek_requested.emit(30.0)
+    tl.seek_requested.emit(20.0)
     window.tick()
-    assert abs(controller.current().t_s - 30.0) < 0.05  # type: ignore[union-attr]
+    assert abs(controller.current().t_s - 20.0) < 0.05  # type: ignore[union-attr]
     assert window.flash.count == 0  # history never cues
     window.replay_bar.next_alert.click()
     window.tick()
     assert window.flash.count == 0
-    after = min(a.t_s for a in source.alerts if a.t_s > 30.0)
+    after = min(a.t_s for a in source.alerts if a.t_s > 20.0)
     assert abs(source.position_s - (after + source.ALERT_OFFSET_S)) < 0.05
     window.replay_bar.play_button.click()  # pause
     assert not source.playing

@@ -4,10 +4,9 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from conftest import FakeClock
+from conftest import FakeClock, dashboard_source
 from winkmon.gui.controller import SessionController
 from winkmon.gui.sound import Cue, SoundPlayer
-from winkmon.gui.synthetic import SyntheticSource
 from winkmon.gui.window import DashboardWindow
 from winkmon.pipeline.events import AlertLevel, Verdict
 
@@ -19,7 +18,7 @@ def run(window: DashboardWindow, clock: FakeClock, seconds: float, fps: float = 
 
 
 def make_window(qtbot: QtBot, clock: FakeClock, seed: int = 0) -> DashboardWindow:
-    controller = SessionController(SyntheticSource(seed=seed), clock=clock)
+    controller = SessionController(dashboard_source(seed), clock=clock)
     window = DashboardWindow(controller, sound=SoundPlayer(enabled=False), clock=clock)
     qtbot.addWidget(window)
     window.show()
@@ -38,7 +37,7 @@ def test_window_opens_in_demo_mode(qtbot: QtBot, clock: FakeClock) -> None:
 
 def test_alert_when_the_athlete_winks(qtbot: QtBot, clock: FakeClock) -> None:
     window = make_window(qtbot, clock)
-    run(window, clock, 19.0)  # reps 1-4: good, good, good, extension lost
+    run(window, clock, 26.0)  # reps 1-4: good, good, good, extension lost
     assert window.sound.played == [Cue.EXTENSION_LOST]
     flashes = window.flash.count
     run(window, clock, 1.5)
@@ -60,7 +59,7 @@ def test_mute_is_one_click(qtbot: QtBot, clock: FakeClock) -> None:
     window = make_window(qtbot, clock)
     window.mute_button.click()
     assert window.sound.muted
-    run(window, clock, 22.0)
+    run(window, clock, 31.0)
     assert window.sound.played == []
     assert window.flash.count >= 2  # the visual alerts still come
 
@@ -68,7 +67,7 @@ def test_mute_is_one_click(qtbot: QtBot, clock: FakeClock) -> None:
 def test_screenshot(qtbot: QtBot, clock: FakeClock, screenshot_dir: Path) -> None:
     window = make_window(qtbot, clock)
     window.resize(1600, 900)
-    run(window, clock, 20.5)
+    run(window, clock, 27.4)
     qtbot.wait(10)
     path = screenshot_dir / "dashboard_wink.png"
     assert window.grab().save(str(path))

@@ -8,9 +8,12 @@ import numpy as np
 
 from winkmon.pipeline.events import AngleBlock, Event
 from winkmon.pipeline.model import AthleteModel, Mount, Thresholds
-from winkmon.pipeline.offline import SessionResult, run_notifications
+from winkmon.pipeline.offline import SessionResult
 from winkmon.pipeline.pipeline import Pipeline, PipelineConfig
 from winkmon.protocol.constants import Role
+from winkmon.session.contract import NotificationBlock
+from winkmon.session.offline import notification_events, run_notifications
+from winkmon.session.session import Session
 from winkmon.sim import SimSession
 
 ROLES = (Role.SACRUM, Role.LUMBAR)
@@ -44,21 +47,26 @@ def run_whole(sess: SimSession, model: AthleteModel) -> SessionResult:
 def run_chunked(sess: SimSession, model: AthleteModel, sizes: Sequence[int]) -> SessionResult:
     """Feed in chunks of the given sizes (cycled)."""
     p = make_pipeline(sess, model)
+    session = Session(p)
+    for event in notification_events([], p.rates_hz):
+        session.handle(event)
     items = notifications(sess)
     blocks: list[AngleBlock] = []
     events: list[Event] = []
     i = k = 0
     while i < len(items):
         n = sizes[k % len(sizes)]
-        step = p.feed_notifications(items[i : i + n])
-        blocks.append(step.angles)
-        events.extend(step.events)
+        roles, times, payloads = zip(*items[i : i + n], strict=True)
+        step = session.handle(NotificationBlock(roles, times, payloads))
+        if step is not None:
+            blocks.append(step.angles)
+            events.extend(step.events)
         i += n
         k += 1
-    step = p.finish()
+    step = session.finish()
     blocks.append(step.angles)
     events.extend(step.events)
-    return SessionResult(AngleBlock.concat(blocks), events, dict(p.stats))
+    return SessionResult(AngleBlock.concat(blocks), events, dict(session.stats))
 
 
 def truth_angle(sess: SimSession, t_s: np.ndarray) -> np.ndarray:

@@ -18,8 +18,11 @@ from pipeline_testutil import (
 
 from winkmon import quaternion as quat
 from winkmon.pipeline.events import Alert, AlertLevel, Gap, Rep, Verdict
-from winkmon.pipeline.offline import SessionResult, run_notifications
+from winkmon.pipeline.offline import SessionResult
 from winkmon.protocol.constants import Role
+from winkmon.session.contract import Notification
+from winkmon.session.offline import notification_events, run_notifications
+from winkmon.session.session import Session
 from winkmon.stream import SensorStream
 
 
@@ -158,12 +161,16 @@ def test_pick_up_bends_and_walking_are_not_reps(demo) -> None:
 def test_live_feeding_notification_by_notification_equals_one_batch(demo) -> None:
     model = oracle_model(demo)
     items = notifications(demo)[:4000]
-    live = make_pipeline(demo, model)
+    live_pipeline = make_pipeline(demo, model)
+    live = Session(live_pipeline)
+    for event in notification_events([], live_pipeline.rates_hz):
+        live.handle(event)
     angles, events = [], []
     for role, t, payload in items:
-        step = live.feed_notification(role, t, payload)
-        angles.append(step.angles.lumbopelvic_deg)
-        events.extend(step.events)
+        step = live.handle(Notification(role, t, payload))
+        if step is not None:
+            angles.append(step.angles.lumbopelvic_deg)
+            events.extend(step.events)
     step = live.finish()
     angles.append(step.angles.lumbopelvic_deg)
     events.extend(step.events)

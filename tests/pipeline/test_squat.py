@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from winkmon.errors import WinkmonError
 from winkmon.pipeline.events import Alert, Rep, RepStarted, Verdict
 from winkmon.pipeline.model import AthleteModel, Mount, Thresholds
 from winkmon.pipeline.offline import run_batches
@@ -198,7 +199,7 @@ def test_model_without_a_lumbar_mount_gives_pelvic_tilt_only() -> None:
     model = AthleteModel({Role.SACRUM: Mount()})
     assert not model.has_angle
     assert AthleteModel({Role.SACRUM: Mount(), Role.LUMBAR: Mount()}).has_angle
-    with pytest.raises(ValueError):
+    with pytest.raises(WinkmonError, match="at least one sensor"):
         Pipeline(model, {})
 
 

@@ -12,13 +12,19 @@ from recording_testutil import PER_FRAME, RATE_HZ, frame_bytes, sensor_info, wri
 from winkmon.errors import RecordingError
 from winkmon.protocol import Role, SensorStatus, StartParams
 from winkmon.recording import (
+    FORMAT_VERSION,
     Event,
     Recording,
     RecordingWriter,
+    Replay,
     append_events,
     load_samples,
     replace_events,
 )
+from winkmon.samples import SampleBatch
+from winkmon.session.contract import NotificationBlock
+from winkmon.session.player import RecordingPlayer
+from winkmon.session.session import Session
 
 
 def test_round_trip_keeps_everything(tmp_path: Path) -> None:
@@ -49,7 +55,12 @@ def test_round_trip_keeps_everything(tmp_path: Path) -> None:
             "heavy day",
         )
         assert m.athlete == athlete and m.calibration == calibration
-        assert m.format_version == 1 and m.app_version and m.created_utc and m.closed_cleanly
+        assert (
+            m.format_version == FORMAT_VERSION
+            and m.app_version
+            and m.created_utc
+            and m.closed_cleanly
+        )
         s = rec.sensors[Role.SACRUM]
         assert s.info == sensor_info(Role.SACRUM)
         assert s.info_json is not None and s.info_json["imu_part"] == "BMI270"
@@ -94,11 +105,32 @@ def test_malformed_frames_are_stored_and_counted(tmp_path: Path) -> None:
     np.testing.assert_array_equal(batch.index, np.arange(6 * PER_FRAME))
 
 
+def _load_in_blocks_of(rec: Recording, n: int) -> Replay:
+    """The recording decoded by the session fed ``n`` notifications at a time."""
+    player = RecordingPlayer(rec)
+    session = Session(None, session_start_ns=player.session_start_ns)
+    got: dict[Role, list[SampleBatch]] = {}
+    session.batch_listeners.append(lambda b: got.setdefault(b.role, []).append(b))
+    for event in player.iter_events():
+        if isinstance(event, NotificationBlock):
+            for a in range(0, len(event), n):
+                session.handle(
+                    NotificationBlock(
+                        event.roles[a : a + n],
+                        event.t_host_ns[a : a + n],
+                        event.payloads[a : a + n],
+                    )
+                )
+        else:
+            session.handle(event)
+    return Replay(samples={r: SampleBatch.concat(b) for r, b in got.items()})
+
+
 def test_load_samples_envelope_clock(tmp_path: Path) -> None:
     path = write_session(tmp_path / "e.winkmon", frames_per_sensor=400)
     with Recording.open(path) as rec:
         one = load_samples(rec)
-        chunked = load_samples(rec, chunk_frames=7)
+        chunked = _load_in_blocks_of(rec, 7)
     for role in (Role.SACRUM, Role.LUMBAR):
         b = one.samples[role]
         assert len(b) == 400 * PER_FRAME and one.stats[role].loss_pct == 0.0

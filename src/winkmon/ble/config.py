@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from winkmon.errors import InputError
 from winkmon.protocol.constants import Role
 from winkmon.protocol.records import StartParams
 
@@ -35,9 +36,9 @@ class HubConfig:
 
     def __post_init__(self) -> None:
         if not self.roles or len(set(self.roles)) != len(self.roles):
-            raise ValueError("roles must name one or both sensors, each once")
+            raise InputError("roles must name one or both sensors, each once")
         if any(r not in (Role.SACRUM, Role.LUMBAR) for r in self.roles):
-            raise ValueError("roles may only be SACRUM and LUMBAR")
+            raise InputError("roles may only be SACRUM and LUMBAR")
 
     def address(self, role: Role) -> str | None:
         if role is Role.SACRUM:

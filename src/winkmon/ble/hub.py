@@ -1,28 +1,22 @@
-"""The two-sensor hub: what the rest of winkmon uses to get live data.
+"""The two-sensor hub: live sensors as a source of raw notifications.
 
 ::
 
     async with SensorHub(HubConfig(sacrum=..., lumbar=...)) as hub:   # connects both
-        async for event in hub.events():
-            match event:
-                case Notification(batch=batch) if batch is not None: ...
-                case LinkState(state=LinkStateKind.RECONNECTING): ...   # a gap starts
+        session = Session(pipeline, session_start_ns=hub.session_start_ns)
+        await run_source(hub, session, stop)
         await hub.buzz(Role.SACRUM, BuzzPattern.TRIPLE_LONG)
 
-Connects are serialised with one lock (BlueZ cannot connect two devices at once) and each
-sensor has its own exit stack (:class:`~winkmon.ble.link.SensorLink`). Notification callbacks
-only stamp the host time and queue; :meth:`SensorHub.events` is the consumer: it decodes DATA
-through one :class:`~winkmon.stream.SensorStream` per sensor (loss accounting, unwrapping,
-compact frames, clock mapping), parses STATUS, feeds TIME_SYNC round trips into the stream's
-clock, and yields frozen event records (:mod:`winkmon.ble.events`).
+:class:`SensorHub` implements :class:`~winkmon.session.contract.NotificationSource` and
+:class:`~winkmon.session.contract.Actuator`. Connects are serialised with one lock (BlueZ
+cannot connect two devices at once) and each sensor has its own exit stack
+(:class:`~winkmon.ble.link.SensorLink`). Notification callbacks only stamp the host time and
+queue; :meth:`SensorHub.events` hands the queued events out in arrival order, undecoded:
+decoding is the session's job. Every START (the first, and after each reconnect) is announced
+by a :class:`~winkmon.session.contract.StreamStarted` event before its first frame.
 
 Host clock: :func:`time.monotonic_ns` unless ``clock_ns`` is given; ``session_start_ns`` (by
 default the hub's creation time) is the zero of the session time base ``SampleBatch.t_s``.
-
-After a reconnect the sensor restarts its sample indices (START), so the hub starts a new
-stream *segment* for it: counters carry on (they are summed across segments), the clock model
-carries on (the device clock does not restart), and the gap is announced by the
-RECONNECTING/CONNECTED pair of :class:`~winkmon.ble.events.LinkState` events.
 """
 
 from __future__ import annotations
@@ -33,7 +27,6 @@ import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from types import TracebackType
 
 from bleak.backends.client import BaseBleakClient
@@ -41,22 +34,11 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import BaseBleakScanner
 
 from winkmon.ble.config import HubConfig
-from winkmon.ble.events import HubEvent, LinkState, Notification, StatusUpdate, TimeSync
-from winkmon.ble.link import (
-    LinkCounters,
-    NewSegment,
-    RawData,
-    RawItem,
-    RawStatus,
-    RawSync,
-    SensorLink,
-)
+from winkmon.ble.link import LinkCounters, SensorLink
 from winkmon.ble.scan import discover_sensors
-from winkmon.clock import ClockModel, EnvelopeClock
-from winkmon.errors import BleError, FrameError
+from winkmon.errors import BleError
 from winkmon.protocol.constants import BuzzPattern, CtrlStatus, Op, Role
-from winkmon.protocol.records import SensorStatus
-from winkmon.stream import SensorStream, StreamStats
+from winkmon.session.contract import SourceEvent
 
 log = logging.getLogger(__name__)
 
@@ -68,39 +50,6 @@ class _Closed:
 
 
 _CLOSED = _Closed()
-
-
-@dataclass(frozen=True, slots=True)
-class SensorCounters:
-    """A snapshot of one sensor's counters (stream counters summed over reconnects)."""
-
-    role: Role
-    address: str
-    connected: bool
-    stream: StreamStats
-    link: LinkCounters
-    status_bad: int
-
-    @property
-    def loss_pct(self) -> float:
-        return self.stream.loss_pct
-
-
-def _add_stats(a: StreamStats, b: StreamStats) -> StreamStats:
-    out = StreamStats()
-    for f in dataclasses.fields(StreamStats):
-        va, vb = getattr(a, f.name), getattr(b, f.name)
-        setattr(out, f.name, (vb or va) if isinstance(va, str) else va + vb)
-    return out
-
-
-def _unwrap32(value: int, previous: int | None) -> int:
-    if previous is None:
-        return value
-    delta = (value - previous) % (1 << 32)
-    if delta >= 1 << 31:
-        delta -= 1 << 32
-    return previous + delta
 
 
 class SensorHub:
@@ -117,8 +66,6 @@ class SensorHub:
         Host clock for arrival stamps, ns (default :func:`time.monotonic_ns`).
     session_start_ns:
         Zero of the session time base, on ``clock_ns`` (default: now).
-    clock_factory:
-        Makes each sensor's device-to-session clock model (default :class:`EnvelopeClock`).
     """
 
     def __init__(
@@ -129,23 +76,20 @@ class SensorHub:
         scanner_backend: type[BaseBleakScanner] | None = None,
         clock_ns: Callable[[], int] = time.monotonic_ns,
         session_start_ns: int | None = None,
-        clock_factory: Callable[[], ClockModel] = EnvelopeClock,
     ) -> None:
         self.config = config if config is not None else HubConfig()
         self._client_backend = client_backend
         self._scanner_backend = scanner_backend
         self._clock_ns = clock_ns
         self.session_start_ns = clock_ns() if session_start_ns is None else session_start_ns
-        self._clock_factory = clock_factory
-        self._queue: asyncio.Queue[RawItem | _Closed] = asyncio.Queue()
+        self._queue: asyncio.Queue[SourceEvent | _Closed] = asyncio.Queue()
         self._lock = asyncio.Lock()
         self.links: dict[Role, SensorLink] = {}
-        self.clocks: dict[Role, ClockModel] = {}
-        self.streams: dict[Role, SensorStream] = {}
-        self._past: dict[Role, StreamStats] = {}
-        self._status_bad: dict[Role, int] = {}
-        self._last_dev_us: dict[Role, int] = {}
         self._closed = False
+
+    @property
+    def roles(self) -> tuple[Role, ...]:
+        return tuple(self.config.roles)
 
     # ------------------------------------------------------------------ lifecycle
     async def __aenter__(self) -> SensorHub:
@@ -169,10 +113,6 @@ class SensorHub:
         """
         targets = await self._resolve_targets()
         for role in self.config.roles:
-            self.clocks[role] = self._clock_factory()
-            self.streams[role] = self._new_stream(role, float(self.config.start.rate_hz))
-            self._past[role] = StreamStats()
-            self._status_bad[role] = 0
             self.links[role] = SensorLink(
                 role,
                 targets[role],
@@ -225,55 +165,14 @@ class SensorHub:
         self._queue.put_nowait(_CLOSED)
 
     # ------------------------------------------------------------------ events
-    async def events(self) -> AsyncIterator[HubEvent]:
-        """Events from both sensors in arrival order, until :meth:`close`.
-
-        There must be one consumer at a time: decoding (and so the counters) happens here.
-        """
+    async def events(self) -> AsyncIterator[SourceEvent]:
+        """Events from both sensors in arrival order, until :meth:`close` (one consumer)."""
         while True:
             item = await self._queue.get()
             if isinstance(item, _Closed):
                 self._queue.put_nowait(item)  # a later events() call ends at once too
                 return
-            event = self._consume(item)
-            if event is not None:
-                yield event
-
-    def _consume(self, item: RawItem) -> HubEvent | None:
-        if isinstance(item, RawData):
-            stream = self.streams[item.role]
-            batch = stream.feed(item.t_host_ns, item.payload)
-            if batch is not None:
-                self._last_dev_us[item.role] = int(batch.t_dev_us[-1])
-            return Notification(item.role, item.t_host_ns, item.payload, batch)
-        if isinstance(item, RawStatus):
-            try:
-                status = SensorStatus.from_bytes(item.payload)
-            except FrameError as exc:
-                self._status_bad[item.role] += 1
-                log.debug("%s: malformed STATUS: %s", item.role.label, exc)
-                return None
-            return StatusUpdate(item.role, item.t_host_ns, status, item.payload)
-        if isinstance(item, NewSegment):
-            old = self.streams[item.role]
-            if old.stats.frames_ok or old.stats.frames_bad:
-                self._past[item.role] = _add_stats(self._past[item.role], old.stats)
-                self.streams[item.role] = self._new_stream(item.role, item.rate_hz)
-            return None
-        if isinstance(item, RawSync):
-            t_dev = _unwrap32(item.t_dev_us_wrapped, self._last_dev_us.get(item.role))
-            event = TimeSync(item.role, item.t_recv_ns, item.t_send_ns, t_dev)
-            clock = self.clocks.get(item.role)
-            observe_sync = getattr(clock, "observe_sync", None)
-            if observe_sync is not None:
-                observe_sync(t_dev, (event.mid_ns - self.session_start_ns) / 1e9)
-            return event
-        return item  # LinkState
-
-    def _new_stream(self, role: Role, rate_hz: float) -> SensorStream:
-        return SensorStream(
-            role, rate_hz, clock=self.clocks[role], session_start_ns=self.session_start_ns
-        )
+            yield item
 
     # ------------------------------------------------------------------ control
     async def buzz(self, role: Role, pattern: BuzzPattern, duration_ms: int = 400) -> CtrlStatus:
@@ -298,21 +197,10 @@ class SensorHub:
         return link
 
     # ------------------------------------------------------------------ counters
-    def counters(self, role: Role) -> SensorCounters:
-        """Counters of one sensor: loss, malformed frames, reconnects, time syncs, ..."""
-        link = self._link(role)
-        stream = self.streams[role]
-        return SensorCounters(
-            role=role,
-            address=link.address,
-            connected=link.is_connected,
-            stream=_add_stats(self._past[role], stream.stats),
-            link=dataclasses.replace(link.counters),
-            status_bad=self._status_bad[role],
-        )
-
-    def all_counters(self) -> dict[Role, SensorCounters]:
-        return {role: self.counters(role) for role in self.links}
+    def counters(self, role: Role) -> LinkCounters:
+        """Link counters of one sensor: connects, reconnects, CTRL timeouts, MTU, gaps, ...
+        (decoding counters, such as loss, are the session's)."""
+        return dataclasses.replace(self._link(role).counters)
 
 
 @contextlib.asynccontextmanager
@@ -328,4 +216,4 @@ async def open_hub(
         yield hub
 
 
-__all__ = ["ROLES", "LinkState", "SensorCounters", "SensorHub", "open_hub"]
+__all__ = ["ROLES", "SensorHub", "open_hub"]

@@ -28,7 +28,6 @@ from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
 
 from winkmon.ble.config import HubConfig
-from winkmon.ble.events import LinkState, LinkStateKind
 from winkmon.errors import BleError, FrameError, FrameErrorKind
 from winkmon.protocol.constants import (
     BATTERY_LEVEL_UUID,
@@ -37,50 +36,26 @@ from winkmon.protocol.constants import (
     INFO_UUID,
     PROTOCOL_VERSION,
     STATUS_UUID,
-    Capability,
     CtrlStatus,
     Op,
     Role,
 )
-from winkmon.protocol.records import CtrlRequest, CtrlResponse, SensorInfo
+from winkmon.protocol.records import CtrlRequest, CtrlResponse, SensorInfo, StartParams
+from winkmon.session.contract import (
+    Channel,
+    LinkChanged,
+    LinkState,
+    Notification,
+    SourceEvent,
+    StreamStarted,
+)
+from winkmon.session.decode import WINKMON_DECODER
 
 log = logging.getLogger(__name__)
 
 
-# ---------------------------------------------------------------------- raw items for the hub
-@dataclass(frozen=True, slots=True)
-class RawData:
-    role: Role
-    t_host_ns: int
-    payload: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class RawStatus:
-    role: Role
-    t_host_ns: int
-    payload: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class NewSegment:
-    """START is about to be sent: sample indices restart at 0."""
-
-    role: Role
-    rate_hz: float
-
-
-@dataclass(frozen=True, slots=True)
-class RawSync:
-    role: Role
-    t_send_ns: int
-    t_recv_ns: int
-    t_dev_us_wrapped: int
-
-
-RawItem = RawData | RawStatus | NewSegment | RawSync | LinkState
 #: Where a link puts what it receives (the hub's queue ``put_nowait``); called on the loop.
-Sink = Callable[[RawItem], None]
+Sink = Callable[[SourceEvent], None]
 
 
 class IncompatibleSensorError(BleError):
@@ -144,7 +119,7 @@ class SensorLink:
         self._clock_ns = clock_ns
         self.counters = LinkCounters()
         self.info: SensorInfo | None = None
-        self.state = LinkStateKind.DISCONNECTED
+        self.state = LinkState.DISCONNECTED
         self.sync_rtts_ms: deque[float] = deque(maxlen=64)
         self._client: BleakClient | None = None
         self._stack: AsyncExitStack | None = None
@@ -153,10 +128,12 @@ class SensorLink:
         self._req_ids = itertools.cycle(range(1, 256))
         self._tasks: set[asyncio.Task[Any]] = set()
         self._dispatcher: asyncio.Task[None] | None = None
-        self._sync_task: asyncio.Task[None] | None = None
         self._reconnect_task: asyncio.Task[None] | None = None
         self._closing = False
         self._gap_start_ns: int | None = None
+        self._segments = 0  # stream segments started (the first START, each reconnect)
+        #: The last TIME_SYNC round trip: (host send ns, host receive ns, device µs wrapped).
+        self.last_sync: tuple[int, int, int] | None = None
 
     # ------------------------------------------------------------------ public
     @property
@@ -168,7 +145,7 @@ class SensorLink:
         self._closing = False
         if self._dispatcher is None:
             self._dispatcher = asyncio.create_task(self._dispatch_ctrl())
-        self._emit_state(LinkStateKind.CONNECTING, f"connecting to {self.address}")
+        self._emit_state(LinkState.CONNECTING, f"connecting to {self.address}")
         try:
             await self._connect_once()
         except BaseException:
@@ -178,9 +155,8 @@ class SensorLink:
     async def close(self) -> None:
         """Stop streaming (best effort), disconnect, stop all tasks."""
         self._closing = True
-        for task in (self._reconnect_task, self._sync_task):
-            if task is not None:
-                task.cancel()
+        if self._reconnect_task is not None:
+            self._reconnect_task.cancel()
         if self.is_connected:
             with contextlib.suppress(Exception):
                 await self.request(Op.STOP, timeout_s=0.5)
@@ -192,8 +168,8 @@ class SensorLink:
             self._dispatcher = None
         for task in list(self._tasks):
             task.cancel()
-        if self.state is not LinkStateKind.DISCONNECTED:
-            self._emit_state(LinkStateKind.DISCONNECTED, "closed")
+        if self.state is not LinkState.DISCONNECTED:
+            self._emit_state(LinkState.DISCONNECTED, "closed")
 
     async def request(
         self, op: Op, params: bytes = b"", timeout_s: float | None = None
@@ -212,7 +188,7 @@ class SensorLink:
         if int.from_bytes(resp.data[:4], "little") != t_lo:
             raise BleError(f"{self.role.label}: TIME_SYNC echoed another host time")
         t_dev = int.from_bytes(resp.data[4:8], "little")
-        self._sink(RawSync(self.role, t_send, t_recv, t_dev))
+        self.last_sync = (t_send, t_recv, t_dev)
         rtt_ms = (t_recv - t_send) / 1e6
         self.sync_rtts_ms.append(rtt_ms)
         c = self.counters
@@ -266,20 +242,13 @@ class SensorLink:
                 resp.status.name,
             )
         start = self.config.start
-        self._sink(NewSegment(self.role, float(start.rate_hz)))
+        self._sink(self._segment(info, start))
         resp = await self.request(Op.START, bytes(start))
         if resp.status is not CtrlStatus.OK:
             raise BleError(
                 f"{self.role.label}: sensor {self.address} refused START ({resp.status.name}) "
                 f"with rate {start.rate_hz} Hz, ranges acc {start.acc_range} gyr {start.gyr_range}"
             )
-        if info.capabilities & Capability.TIME_SYNC:
-            for _ in range(self.config.time_sync_pings):
-                try:
-                    await self.time_sync()
-                except (BleError, TimeoutError) as exc:
-                    log.debug("%s: time sync: %s", self.role.label, exc)
-            self._sync_task = self._spawn(self._periodic_sync())
         now = self._clock_ns()
         detail = f"{self.address}, MTU {client.mtu_size}"
         if self._gap_start_ns is not None:
@@ -287,7 +256,7 @@ class SensorLink:
             self.counters.gap_s_total += gap_s
             detail += f", gap {gap_s:.2f} s"
             self._gap_start_ns = None
-        self._emit_state(LinkStateKind.CONNECTED, detail)
+        self._emit_state(LinkState.CONNECTED, detail)
 
     async def _read_info(self, client: BleakClient) -> SensorInfo:
         raw = await client.read_gatt_char(INFO_UUID)
@@ -306,9 +275,6 @@ class SensorLink:
             ) from exc
 
     async def _teardown(self) -> None:
-        if self._sync_task is not None:
-            self._sync_task.cancel()
-            self._sync_task = None
         stack, self._stack = self._stack, None
         self._client = None
         if stack is not None:
@@ -325,7 +291,7 @@ class SensorLink:
         if self._closing or client is not self._client:
             return
         self._gap_start_ns = self._clock_ns()
-        self._emit_state(LinkStateKind.RECONNECTING, f"{self.address} dropped the link")
+        self._emit_state(LinkState.RECONNECTING, f"{self.address} dropped the link")
         if self._reconnect_task is None or self._reconnect_task.done():
             self._reconnect_task = self._spawn(self._reconnect())
 
@@ -342,23 +308,15 @@ class SensorLink:
                 return
             except IncompatibleSensorError as exc:
                 await self._teardown()
-                self._emit_state(LinkStateKind.DISCONNECTED, str(exc))
+                self._emit_state(LinkState.DISCONNECTED, str(exc))
                 return
             except (BleError, BleakError, TimeoutError) as exc:
                 await self._teardown()
                 log.info("%s: reconnect failed (%s); next try in %.1f s", self.role, exc, delay)
             if give_up is not None and (self._clock_ns() - started) / 1e9 > give_up:
-                self._emit_state(LinkStateKind.DISCONNECTED, f"gave up after {give_up:.0f} s")
+                self._emit_state(LinkState.DISCONNECTED, f"gave up after {give_up:.0f} s")
                 return
             delay = min(delay * 2, self.config.reconnect_max_s)
-
-    async def _periodic_sync(self) -> None:
-        while True:
-            await asyncio.sleep(self.config.time_sync_interval_s)
-            try:
-                await self.time_sync()
-            except (BleError, BleakError, TimeoutError) as exc:
-                log.debug("%s: periodic time sync: %s", self.role.label, exc)
 
     # ------------------------------------------------------------------ CTRL
     async def _request_timed(
@@ -402,17 +360,44 @@ class SensorLink:
         self._ctrl_queue.put_nowait((self._clock_ns(), bytes(data)))
 
     def _on_data(self, _char: BleakGATTCharacteristic, data: bytearray) -> None:
-        self._sink(RawData(self.role, self._clock_ns(), bytes(data)))
+        self._sink(Notification(self.role, self._clock_ns(), bytes(data)))
 
     def _on_status(self, _char: BleakGATTCharacteristic, data: bytearray) -> None:
         self.counters.status_updates += 1
-        self._sink(RawStatus(self.role, self._clock_ns(), bytes(data)))
+        self._sink(Notification(self.role, self._clock_ns(), bytes(data), Channel.STATUS))
 
     # ------------------------------------------------------------------ helpers
-    def _emit_state(self, state: LinkStateKind, detail: str) -> None:
+    def _emit_state(self, state: LinkState, detail: str) -> None:
         self.state = state
         log.info("%s: %s (%s)", self.role.label, state.value, detail)
-        self._sink(LinkState(self.role, self._clock_ns(), state, detail))
+        self._sink(LinkChanged(self.role, self._clock_ns(), state, detail))
+
+    def _segment(self, info: SensorInfo, start: StartParams) -> StreamStarted:
+        """The stream segment START is about to open (sample indices restart at 0)."""
+        self._segments += 1
+        params: dict[str, object] = {
+            "rate_hz": start.rate_hz,
+            "acc_range": start.acc_range,
+            "gyr_range": start.gyr_range,
+            "mag_on": start.mag_on,
+            "max_batch": start.max_batch,
+            "flush_ms": start.flush_ms,
+            "mtu": self.counters.mtu,
+            "raw_hex": bytes(start).hex(),
+        }
+        doc: dict[str, object] = dict(info.as_dict())
+        doc["raw_hex"] = bytes(info).hex()
+        doc["battery_pct"] = self.counters.battery_pct  # read at connect (Battery service)
+        return StreamStarted(
+            self.role,
+            self._clock_ns(),
+            WINKMON_DECODER,
+            float(start.rate_hz),
+            params,
+            "start" if self._segments == 1 else "reconnect",
+            self.address,
+            doc,
+        )
 
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)

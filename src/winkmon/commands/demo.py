@@ -24,7 +24,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--headless",
         action="store_true",
-        help="no window: print the reps and alerts (default 120 s)",
+        help="no window: print the reps and alerts (default 90 s)",
     )
     p.add_argument("--seconds", type=float, default=None, help="stop after N seconds of demo")
     p.add_argument(
@@ -33,7 +33,56 @@ def register(subparsers: Any) -> None:
         help="render the window after --seconds of demo to FILE (PNG) and exit",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the simulated athlete")
+    p.add_argument(
+        "--record", metavar="OUT", help="with --headless: record the session to OUT.winkmon"
+    )
+    p.add_argument(
+        "--json",
+        metavar="OUT",
+        help="with --headless: write the live reps and alerts as `winkmon report --json` "
+        "does ('-' for stdout)",
+    )
+    p.add_argument(
+        "--disconnect",
+        metavar="ROLE@T+D",
+        action="append",
+        default=[],
+        help="with --headless: that sensor goes out of range at T s for D s, e.g. lumbar@40+3 "
+        "(repeatable)",
+    )
+    p.add_argument(
+        "--loss",
+        type=float,
+        default=0.0,
+        metavar="PCT",
+        help="with --headless: lose this percentage of notifications at random",
+    )
+    p.add_argument(
+        "--reset-clock",
+        action="store_true",
+        help="with --headless: the sensors' clocks restart from 0 when they reconnect",
+    )
     p.set_defaults(func=run)
+
+
+def parse_disconnect(text: str) -> tuple[Any, float, float]:
+    """``ROLE@T+D`` -> (role, T, D); a WinkmonError naming the problem otherwise."""
+    from winkmon.errors import WinkmonError
+    from winkmon.protocol.constants import Role
+
+    usage = f"--disconnect {text!r}: write ROLE@T+D, e.g. lumbar@40+3 (sacrum or lumbar)"
+    role_s, at, rest = text.partition("@")
+    at_s, plus, for_s = rest.partition("+")
+    roles = {"sacrum": Role.SACRUM, "lumbar": Role.LUMBAR}
+    if not at or not plus or role_s.strip().lower() not in roles:
+        raise WinkmonError(usage)
+    try:
+        t, d = float(at_s), float(for_s)
+    except ValueError:
+        raise WinkmonError(usage) from None
+    if not (0 <= t < 1e6 and 0 < d < 3600):
+        raise WinkmonError(f"{usage}; T must be >= 0 and D between 0 and 3600 s")
+    return roles[role_s.strip().lower()], t, d
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,11 +97,34 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         args.headless = True
+    headless_only = args.record or args.json or args.disconnect or args.loss or args.reset_clock
+    if headless_only and not args.headless:
+        raise WinkmonError(
+            "--record, --json, --disconnect, --loss and --reset-clock go with --headless "
+            "(in the dashboard: Ctrl+R records)"
+        )
     if args.headless:
         from winkmon import demo_headless
+        from winkmon.demo import DemoFaults
+        from winkmon.recording import output_path
 
-        seconds = 120.0 if args.seconds is None else args.seconds
-        return int(demo_headless.run(seconds, args.seed) or 0)
+        if not 0.0 <= args.loss < 100.0:
+            raise WinkmonError(f"--loss must be 0..100 %, not {args.loss:g}")
+        faults = DemoFaults(
+            loss=args.loss / 100.0,
+            outages=tuple(parse_disconnect(t) for t in args.disconnect),
+            reset_clock=args.reset_clock,
+        )
+        record = None
+        if args.record:
+            record = output_path(args.record)
+            if record.exists():
+                raise WinkmonError(f"{record}: already exists (choose another name)")
+        seconds = 90.0 if args.seconds is None else args.seconds
+        return int(
+            demo_headless.run(seconds, args.seed, record=record, json_out=args.json, faults=faults)
+            or 0
+        )
 
     from winkmon.gui.sources import SourceFactory
 

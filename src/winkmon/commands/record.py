@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from winkmon.ble.hub import SensorHub
-    from winkmon.recording import RecordingWriter
+    from winkmon.protocol.constants import Role
+    from winkmon.session.contract import SourceEvent
+    from winkmon.session.session import Session
     from winkmon.virtual.source import SampleSource
 
 
@@ -77,6 +79,9 @@ async def _record(args: argparse.Namespace) -> int:
     from winkmon.protocol.constants import Role
     from winkmon.protocol.records import StartParams
     from winkmon.recording import RecordingWriter, output_path
+    from winkmon.session.recorder import SessionRecorder
+    from winkmon.session.run import run_source
+    from winkmon.session.session import Session
 
     if not 1 <= args.rate <= 2000:
         raise WinkmonError(f"--rate must be 1..2000 Hz, not {args.rate}")
@@ -116,14 +121,18 @@ async def _record(args: argparse.Namespace) -> int:
             )
         )
         writer.set_athlete(profile_json if profile_json is not None else {"name": args.athlete})
-        _declare_sensors(writer, hub)
+        # The one session decodes (for the status line) and its recorder keeps every event.
+        session = Session(None, session_start_ns=hub.session_start_ns, roles=hub.roles)
+        session.start_recording(SessionRecorder(writer, hub.session_start_ns))
+        status = _StatusLine(session, hub.session_start_ns, args.quiet)
+        session.event_listeners.append(status)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C raises instead
             loop.add_signal_handler(signal.SIGINT, stop.set)
         if args.seconds is not None:
             loop.call_later(args.seconds, stop.set)
-        consumer = asyncio.create_task(_consume(hub, writer, args.quiet))
+        consumer = asyncio.create_task(run_source(hub, session, buzz=False))
         await stop.wait()
         with contextlib.suppress(NotImplementedError):
             loop.remove_signal_handler(signal.SIGINT)
@@ -132,61 +141,48 @@ async def _record(args: argparse.Namespace) -> int:
     if not args.quiet:
         sys.stderr.write("\n")
     print(f"recorded {writer.frames_written} notifications to {path}")
-    for role, c in hub.all_counters().items():
-        s = c.stream
+    for role, s in session.stats.items():
+        reconnects = hub.counters(role).reconnects
         print(
             f"  {role.label}: {s.samples_received} samples, {s.samples_lost} lost "
-            f"({s.loss_pct:.2f} %), {s.frames_bad} malformed, {c.link.reconnects} reconnects"
+            f"({s.loss_pct:.2f} %), {s.frames_bad} malformed, {reconnects} reconnects"
         )
     return 0
 
 
-def _declare_sensors(writer: RecordingWriter, hub: SensorHub) -> None:
-    for role, link in hub.links.items():
-        writer.add_sensor(
-            role,
-            float(hub.config.start.rate_hz),
-            info=link.info,
-            start=hub.config.start,
-            address=link.address,
-        )
+class _StatusLine:
+    """The terminal's status line: rate, loss and link state per sensor, once a second."""
 
+    def __init__(self, session: Session, session_start_ns: int, quiet: bool) -> None:
+        self.session = session
+        self.session_start_ns = session_start_ns
+        self.quiet = quiet
+        self.last_line = time.monotonic()
+        self.last_counts: dict[Role, int] = {}
 
-async def _consume(hub: SensorHub, writer: RecordingWriter, quiet: bool) -> None:
-    from winkmon.ble.events import LinkState, LinkStateKind, Notification, StatusUpdate
+    def __call__(self, event: SourceEvent) -> None:
+        from winkmon.session.contract import LinkChanged, LinkState
 
-    gap_open: set[object] = set()
-    counts: dict[object, int] = {}
-    last_line = time.monotonic()
-    last_counts: dict[object, int] = {}
-    async for event in hub.events():
-        if isinstance(event, Notification):
-            writer.write_frame(event.role, event.t_host_ns, event.payload)
-            if event.batch is not None:
-                counts[event.role] = counts.get(event.role, 0) + len(event.batch)
-        elif isinstance(event, StatusUpdate):
-            writer.write_status(event.role, event.t_host_ns, event.payload)
-        elif isinstance(event, LinkState):
-            t_s = (event.t_host_ns - hub.session_start_ns) / 1e9
-            if event.state is LinkStateKind.RECONNECTING:
-                gap_open.add(event.role)
-                writer.mark_gap(event.role, t_s, "disconnect", event.detail)
-                if not quiet:
-                    sys.stderr.write(f"\n{event.role.label}: link lost, reconnecting...\n")
-            elif event.state is LinkStateKind.CONNECTED and event.role in gap_open:
-                gap_open.discard(event.role)
-                writer.mark_gap(event.role, t_s, "reconnect", event.detail)
-                _declare_sensors(writer, hub)
-                if not quiet:
-                    sys.stderr.write(f"\n{event.role.label}: reconnected ({event.detail})\n")
+        if self.quiet:
+            return
+        if isinstance(event, LinkChanged):
+            if event.state is LinkState.RECONNECTING:
+                sys.stderr.write(f"\n{event.role.label}: link lost, reconnecting...\n")
+            elif event.state is LinkState.CONNECTED and self.session.sensors[event.role].gaps:
+                sys.stderr.write(f"\n{event.role.label}: reconnected ({event.detail})\n")
+            return
         now = time.monotonic()
-        if not quiet and now - last_line >= 1.0:
-            parts = []
-            for role, c in hub.all_counters().items():
-                rate = (counts.get(role, 0) - last_counts.get(role, 0)) / (now - last_line)
-                state = "" if c.connected else " (reconnecting)"
-                parts.append(f"{role.label} {rate:6.1f} Hz loss {c.loss_pct:5.2f} %{state}")
-            elapsed = (event.t_host_ns - hub.session_start_ns) / 1e9
-            sys.stderr.write(f"\r{elapsed:7.1f} s | " + " | ".join(parts) + "  ")
-            sys.stderr.flush()
-            last_line, last_counts = now, dict(counts)
+        if now - self.last_line < 1.0:
+            return
+        parts = []
+        counts = {r: s.samples_received for r, s in self.session.stats.items()}
+        for role, st in self.session.stats.items():
+            rate = (counts[role] - self.last_counts.get(role, 0)) / (now - self.last_line)
+            view = self.session.sensors[role]
+            state = "" if view.state == "connected" else f" ({view.state.value})"
+            parts.append(f"{role.label} {rate:6.1f} Hz loss {st.loss_pct:5.2f} %{state}")
+        t_ns = getattr(event, "t_host_ns", None)
+        elapsed = (t_ns - self.session_start_ns) / 1e9 if isinstance(t_ns, int) else 0.0
+        sys.stderr.write(f"\r{elapsed:7.1f} s | " + " | ".join(parts) + "  ")
+        sys.stderr.flush()
+        self.last_line, self.last_counts = now, counts

@@ -33,7 +33,8 @@ def register(subparsers: Any) -> None:
         help="per-rep verdicts of a recorded session",
         description="Run the pipeline over a recording with an athlete's profile and report "
         "every squat rep (depth, tempo, set angle, peak flexion, verdict) and every alert. "
-        "Without --athlete (no calibration), or with only one sensor, it reports reps, depth, "
+        "Without --athlete it uses the calibration stored in the recording, if any; without "
+        "any calibration, or with only one sensor, it reports reps, depth, "
         "tempo and sets, and says that the lumbopelvic angle is not available. Without "
         "--json, prints a table. The reps and alerts are also stored in the recording.",
     )
@@ -74,10 +75,10 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from winkmon.errors import RecordingError, WinkmonError
-    from winkmon.pipeline.offline import analyze_recording
     from winkmon.pipeline.pipeline import PipelineConfig
     from winkmon.profiles import ProfileStore, resolve_profiles_dir
     from winkmon.recording import Recording
+    from winkmon.session.offline import analyze_recording
 
     profile = (
         ProfileStore(resolve_profiles_dir(args.profiles)).load(args.athlete)
@@ -86,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
     )
     config = PipelineConfig(orientation=args.orientation)
     with Recording.open(args.session, partial_ok=True) as rec:
+        if profile is None and args.revision is None:
+            profile = recorded_profile(rec)
         try:
             frames = rec.frame_count()
         except RecordingError:  # damaged: count unknown, read what can be read
@@ -101,11 +104,7 @@ def run(args: argparse.Namespace) -> int:
     doc = report_document(result, profile, str(path), damage, revision=args.revision)
     try:
         if args.json:
-            text = json.dumps(doc, indent=2, allow_nan=False)
-            if args.json == "-":
-                print(text)
-            else:
-                Path(args.json).write_text(text + "\n", encoding="utf-8")
+            write_json(args.json, doc)
         if args.angles_csv:
             write_angles_csv(Path(args.angles_csv), result)
     except OSError as exc:
@@ -117,6 +116,33 @@ def run(args: argparse.Namespace) -> int:
     if damage:
         print(f"winkmon: warning: {damage}; reported up to the damage", file=sys.stderr)
     return 0
+
+
+def recorded_profile(rec: Any) -> AthleteProfile | None:
+    """The athlete profile stored in a recording (the calibration in force when it was
+    recorded), if it holds a usable one; None otherwise."""
+    from winkmon.errors import WinkmonError
+    from winkmon.profiles import AthleteProfile
+
+    doc = rec.meta.athlete
+    if not isinstance(doc, dict) or "calibration" not in doc:
+        return None
+    try:
+        profile = AthleteProfile.from_dict(doc, origin=str(rec.path))
+        profile.model()
+    except (KeyError, TypeError, ValueError, WinkmonError) as exc:
+        print(
+            f"winkmon: the recording's athlete profile is not usable ({exc}); "
+            "reporting reps, depth and tempo only",
+            file=sys.stderr,
+        )
+        return None
+    print(
+        f"winkmon: using {profile.name}'s calibration stored in the recording "
+        "(--athlete NAME uses a stored profile instead)",
+        file=sys.stderr,
+    )
+    return profile
 
 
 def _analyze_with_progress(
@@ -238,6 +264,15 @@ def report_document(
         "sensors": {role.label: s.as_dict() for role, s in result.stats.items()},
         "damage": damage,
     }
+
+
+def write_json(target: str, doc: dict[str, Any]) -> None:
+    """The report as JSON to ``target`` (a path, or ``-`` for stdout)."""
+    text = json.dumps(doc, indent=2, allow_nan=False)
+    if target == "-":
+        print(text)
+    else:
+        Path(target).write_text(text + "\n", encoding="utf-8")
 
 
 def write_angles_csv(path: Path, result: SessionResult) -> None:

@@ -12,9 +12,10 @@ from typing import Protocol
 
 from winkmon.protocol.constants import Role
 from winkmon.samples import SampleBatch
+from winkmon.session.session import Session
+from winkmon.session.simulated import SimulatorSource
 from winkmon.sim import SimConfig, SimStream
 from winkmon.sim.script import Calibrate, SessionScript, Stand
-from winkmon.stream import SensorStream
 
 ROLES = (Role.SACRUM, Role.LUMBAR)
 
@@ -52,11 +53,15 @@ class SimCalibrationFeed:
         self.still_s = float(functional[0])
         self.bends_s = float(functional[1] - functional[0]) + 1.0
         self.speed = speed
-        self._decoders = {
-            r: SensorStream(r, float(self.stream.start_params[r].rate_hz)) for r in ROLES
-        }
         self._batches: dict[Role, list[SampleBatch]] = {r: [] for r in ROLES}
+        self._source = SimulatorSource(self.stream)
+        self._session = Session(None, session_start_ns=self._source.session_start_ns)
+        self._session.batch_listeners.append(self._take)
         self._t0: float | None = None
+
+    def _take(self, batch: SampleBatch) -> None:
+        if len(batch):
+            self._batches[batch.role].append(batch)
 
     def start(self, now_s: float) -> None:
         self._t0 = now_s
@@ -64,13 +69,8 @@ class SimCalibrationFeed:
     def poll(self, now_s: float) -> None:
         if self._t0 is None:
             self._t0 = now_s
-        frames = self.stream.advance((now_s - self._t0) * self.speed)
-        for role in ROLES:
-            rows = [(f.t_host_ns, f.payload) for f in frames if f.role == role]
-            if rows:
-                batch = self._decoders[role].feed_many([t for t, _ in rows], [p for _, p in rows])
-                if batch is not None and len(batch):
-                    self._batches[role].append(batch)
+        for event in self._source.advance((now_s - self._t0) * self.speed):
+            self._session.handle(event)
 
     def samples(self) -> dict[Role, SampleBatch]:
         return {r: SampleBatch.concat(b) for r, b in self._batches.items() if b}

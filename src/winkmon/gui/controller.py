@@ -24,7 +24,6 @@ import numpy.typing as npt
 
 from winkmon.pipeline.events import (
     Alert,
-    AngleBlock,
     Event,
     Gap,
     Phase,
@@ -37,6 +36,7 @@ from winkmon.pipeline.events import (
 from winkmon.pipeline.model import Thresholds
 from winkmon.protocol.constants import Role
 from winkmon.ringbuffer import RingBuffer
+from winkmon.session.contract import LinkState
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +48,6 @@ class SourceKind(enum.StrEnum):
     LIVE = "live"  #: the athlete's own sensors
     DEMO = "demo"  #: virtual sensors / simulated athlete
     REPLAY = "replay"  #: a recording
-
-
-class LinkState(enum.StrEnum):
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"
-    DISCONNECTED = "disconnected"
-    REPLAY = "replay"  #: data comes from a file
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,14 +87,6 @@ class ResultSource(Protocol):
     def close(self) -> None:
         """Stop and release everything (idempotent)."""
         ...
-
-
-class RecordableSource(Protocol):
-    """A source whose raw frames can be written to a recording (live sensors, demo)."""
-
-    def start_recording(self, path: str) -> None: ...
-
-    def stop_recording(self) -> str | None: ...
 
 
 @dataclass(slots=True)
@@ -330,7 +314,3 @@ class Clock(Protocol):
 
 def _no() -> bool:
     return False
-
-
-def empty_result() -> StepResult:
-    return StepResult(AngleBlock.empty(), ())

@@ -1,6 +1,7 @@
 """The dashboard's live source: a sensor hub (real or virtual sensors) through the pipeline.
 
-:class:`HubSource` runs a :class:`~winkmon.live.LiveSession` as an asyncio task on the GUI's
+:class:`HubSource` runs the one :class:`~winkmon.session.session.Session` on the hub
+(:func:`~winkmon.session.run.run_source`) as an asyncio task on the GUI's
 event loop (qasync): bleak's callbacks, the pipeline and the widgets share one thread. The
 session appends pipeline results to a list; the window's timer calls :meth:`pull` every frame
 and takes everything that arrived since (never a Qt signal per sample).
@@ -32,13 +33,6 @@ log = logging.getLogger(__name__)
 
 ROLES = (Role.SACRUM, Role.LUMBAR)
 HubOpener = Callable[[], AbstractAsyncContextManager[tuple[Any, Pipeline]]]
-
-_LINK = {
-    "connecting": LinkState.CONNECTING,
-    "connected": LinkState.CONNECTED,
-    "reconnecting": LinkState.RECONNECTING,
-    "disconnected": LinkState.DISCONNECTED,
-}
 
 
 def demo_hub(seed: int = 0, thresholds: Thresholds | None = None) -> HubOpener:
@@ -104,7 +98,7 @@ class HubSource:
         self._stop = asyncio.Event()
         self._session: Any = None
         self._hub: Any = None
-        self._writer: Any = None
+        self._recorder: Any = None
         self._record_path: Path | None = None
         self._arrived: dict[Role, list[tuple[float, int]]] = {r: [] for r in ROLES}
         #: Called with every decoded sample batch (the calibration wizard listens here).
@@ -116,15 +110,16 @@ class HubSource:
             self._task = asyncio.ensure_future(self._run())
 
     async def _run(self) -> None:
-        from winkmon.live import LiveSession
+        from winkmon.session.run import run_source
+        from winkmon.session.session import Session
 
         try:
             async with self.open_hub() as (hub, pipeline):
-                self._hub = hub
-                self._session = LiveSession(
-                    hub, pipeline, self._pending.append, on_hub_event=self._count
-                )
-                await self._session.run(self._stop)
+                session = Session(pipeline, session_start_ns=hub.session_start_ns)
+                session.step_listeners.append(self._pending.append)
+                session.batch_listeners.append(self._on_batch)
+                self._hub, self._session = hub, session
+                await run_source(hub, session, self._stop)
         except WinkmonError as exc:
             self.error = str(exc)
             log.warning("sensor hub stopped: %s", exc)
@@ -134,13 +129,10 @@ class HubSource:
         finally:
             self._hub = None
 
-    def _count(self, event: object) -> None:
-        from winkmon.ble.events import Notification
-
-        if isinstance(event, Notification) and event.batch is not None:
-            self._arrived[event.role].append((time.monotonic(), len(event.batch)))
-            for listener in list(self.batch_listeners):
-                listener(event.batch)
+    def _on_batch(self, batch: Any) -> None:
+        self._arrived[batch.role].append((time.monotonic(), len(batch)))
+        for listener in list(self.batch_listeners):
+            listener(batch)
 
     def pull(self, now_s: float) -> StepResult:
         if not self._pending:
@@ -160,20 +152,17 @@ class HubSource:
             rate = sum(n for _, n in arrived[1:]) / span if span > 0.2 else 0.0
             link, battery, loss, name = LinkState.CONNECTING, None, 0.0, role.label
             if self._session is not None:
-                view = self._session.links.get(role)
+                view = self._session.sensors.get(role)
                 if view is None:  # not part of this session (one sensor)
                     out[role] = SensorStatus(
                         role, LinkState.DISCONNECTED, 0.0, 0.0, None, "not used"
                     )
                     continue
-                link = _LINK.get(view.state, LinkState.CONNECTING)
-                battery = view.battery_pct
-            hub = self._hub
-            if hub is not None:
-                with contextlib.suppress(Exception):
-                    counters = hub.counters(role)
-                    loss, name = counters.loss_pct, counters.address
-            elif self._task is not None and self._task.done():
+                link, battery = view.state, view.battery_pct
+                name = view.address or name
+                stats = self._session.stats.get(role)
+                loss = stats.loss_pct if stats is not None else 0.0
+            if self._hub is None and self._task is not None and self._task.done():
                 link = LinkState.DISCONNECTED
             out[role] = SensorStatus(role, link, rate, loss, battery, name)
         return out
@@ -195,8 +184,9 @@ class HubSource:
     # -- recording -------------------------------------------------------------------------
     def start_recording(self, path: str | Path | None) -> Path:
         from winkmon.recording import RecordingWriter, output_path
+        from winkmon.session.recorder import SessionRecorder
 
-        if self._writer is not None:
+        if self._recorder is not None:
             return self._record_path or Path()
         hub, session = self._hub, self._session
         if hub is None or session is None:
@@ -214,25 +204,17 @@ class HubSource:
             simulated=self.kind is SourceKind.DEMO,
             notes=f"{self.title}, {self.athlete_name}",
         )
-        for role in session.pipeline.roles:
-            link = hub.links.get(role)
-            writer.add_sensor(
-                role,
-                session.pipeline.rates_hz[role],
-                info=getattr(link, "info", None),
-                start=hub.config.start,
-                address=getattr(link, "address", None),
-            )
         writer.set_athlete(self.athlete_doc or {"name": self.athlete_name})
-        session.recorder = writer
-        self._writer, self._record_path = writer, target
+        self._recorder = SessionRecorder(writer, hub.session_start_ns)
+        session.start_recording(self._recorder)
+        self._record_path = target
         return target
 
     def stop_recording(self) -> Path | None:
-        writer, self._writer = self._writer, None
-        if writer is None:
+        recorder, self._recorder = self._recorder, None
+        if recorder is None:
             return None
         if self._session is not None:
-            self._session.recorder = None
-        writer.close()
+            self._session.stop_recording()
+        recorder.close()
         return self._record_path

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from winkmon.errors import InputError
 from winkmon.gui.controller import LinkState, SensorStatus, SourceKind
 from winkmon.pipeline.events import (
     Alert,
@@ -138,7 +139,7 @@ class ReplaySource:
 
     def set_speed(self, speed: float) -> None:
         if not 0.25 <= speed <= 8.0:
-            raise ValueError("replay speed must be within 0.25x..8x")
+            raise InputError("replay speed must be within 0.25x..8x")
         self.speed = speed
 
     def play(self) -> None:

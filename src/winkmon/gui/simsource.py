@@ -1,8 +1,9 @@
 """The demo's source: the simulator's notifications, paced in real time, through the pipeline.
 
-:class:`SimulatedSource` advances a :class:`~winkmon.sim.SimStream` to the wall clock every
-frame and feeds the notifications that have "arrived" to the same
-:class:`~winkmon.pipeline.pipeline.Pipeline` live data goes through. Its raw frames can be
+:class:`SimulatedSource` advances the simulator (a
+:class:`~winkmon.session.simulated.SimulatorSource`) to the wall clock every frame and hands
+the events that have "arrived" to the one :class:`~winkmon.session.session.Session`, which
+decodes them and runs the pipeline live data goes through. Its raw frames can be
 recorded (Record button), so a demo session replays like a real one.
 
 The demo athlete's model uses the simulator's true sensor mounts (calibration is the wizard's
@@ -25,8 +26,13 @@ from winkmon.pipeline.events import AngleBlock, StepResult
 from winkmon.pipeline.model import AthleteModel, Mount, Thresholds
 from winkmon.pipeline.pipeline import Pipeline
 from winkmon.protocol.constants import Role
+from winkmon.session.contract import NotificationBlock, SourceEvent
+from winkmon.session.recorder import SessionRecorder
+from winkmon.session.session import Session
+from winkmon.session.simulated import SimulatorSource
 from winkmon.sim import SimConfig, SimStream
 from winkmon.sim.script import SessionScript, default_demo_script, random_script
+from winkmon.stream import StreamStats
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +84,14 @@ class SimulatedSource:
         self.model = demo_model(self.stream, self.thresholds)
         self.rates_hz = {r: float(self.config.rate_hz(r)) for r in ROLES}
         self.pipeline = Pipeline(self.model, self.rates_hz)
+        self.source = SimulatorSource(self.stream)
+        self.session = Session(self.pipeline, session_start_ns=self.source.session_start_ns)
+        self.session.event_listeners.append(self._count)
         self.speed = speed
         self._t0: float | None = None
         self._session_s = 0.0
         self._arrivals: dict[Role, list[tuple[float, int]]] = {r: [] for r in ROLES}
-        self._writer: object | None = None
+        self._recorder: SessionRecorder | None = None
         self._record_path: Path | None = None
 
     # -- ResultSource ----------------------------------------------------------------------
@@ -99,35 +108,35 @@ class SimulatedSource:
         if target <= self._session_s:
             return StepResult(AngleBlock.empty(), ())
         self._session_s = min(target, self.stream.end_s)
-        frames = self.stream.advance(self._session_s)
-        if not frames:
+        steps = [self.session.handle(e) for e in self.source.advance(self._session_s)]
+        done = [st for st in steps if st is not None]
+        if not done:
             return StepResult(AngleBlock.empty(), ())
-        items = [(f.role, f.t_host_ns, f.payload) for f in frames]
-        self._count(items)
-        writer = self._writer
-        if writer is not None:
-            for role, t_ns, payload in items:
-                writer.write_frame(role, t_ns, payload)  # type: ignore[attr-defined]
-        return self.pipeline.feed_notifications(items)
+        if len(done) == 1:
+            return done[0]
+        return StepResult(
+            AngleBlock.concat([st.angles for st in done if len(st.angles)]),
+            tuple(e for st in done for e in st.events),
+        )
 
-    def _count(self, items: list[tuple[Role, int, bytes]]) -> None:
-        """Remember how many samples came when (for the rate shown on the sensor panel)."""
+    def _count(self, event: SourceEvent) -> None:
+        """Remember how many notifications came when (for the rate on the sensor panel)."""
+        if not isinstance(event, NotificationBlock):
+            return
         now = self._session_s
+        roles = list(event.roles)
         for role in ROLES:
-            n = 0
-            for r, _, _payload in items:
-                if r == role:
-                    n += 1
+            n = roles.count(int(role))
             if n:
                 self._arrivals[role].append((now, n))
             keep = [a for a in self._arrivals[role] if a[0] > now - RATE_WINDOW_S]
             self._arrivals[role] = keep
 
     def sensors(self) -> Mapping[Role, SensorStatus]:
-        stats = self.pipeline.stats
+        stats = self.session.stats
         out = {}
         for role in ROLES:
-            st = stats[role]
+            st = stats.get(role) or StreamStats()
             arrivals = self._arrivals[role]
             recent = [a for a in arrivals if a[0] > self._session_s - 0.5]
             link = (
@@ -144,7 +153,7 @@ class SimulatedSource:
     def start_recording(self, path: str | Path | None) -> Path:
         from winkmon.recording import RecordingWriter, output_path
 
-        if self._writer is not None:
+        if self._recorder is not None:
             return self._record_path or Path()
         if path is None:
             from platformdirs import user_data_dir
@@ -157,22 +166,17 @@ class SimulatedSource:
             writer = RecordingWriter(target, session_start_ns=0, simulated=True, notes="demo")
         except OSError as exc:
             raise WinkmonError(f"cannot record to {target}: {exc}") from exc
-        for role in ROLES:
-            writer.add_sensor(
-                role,
-                self.rates_hz[role],
-                info=self.stream.infos[role],
-                start=self.stream.start_params[role],
-            )
         writer.set_calibration(model_document(self.model))
         writer.set_source({"simulator": {"seed": self.config.seed}, "from_s": self._session_s})
-        self._writer = writer
+        self._recorder = SessionRecorder(writer, self.source.session_start_ns)
+        self.session.start_recording(self._recorder)
         self._record_path = target
         return target
 
     def stop_recording(self) -> Path | None:
-        writer, self._writer = self._writer, None
-        if writer is None:
+        recorder, self._recorder = self._recorder, None
+        if recorder is None:
             return None
-        writer.close()  # type: ignore[attr-defined]
+        self.session.stop_recording()
+        recorder.close()
         return self._record_path

@@ -15,7 +15,6 @@ from typing import Any
 from winkmon.errors import WinkmonError
 from winkmon.gui.controller import ResultSource, SourceKind
 from winkmon.gui.replay import ReplaySource, SessionAnalysis
-from winkmon.gui.synthetic import SyntheticSource
 from winkmon.pipeline.model import AthleteModel, Mount, Thresholds
 from winkmon.protocol.constants import Role
 
@@ -66,10 +65,10 @@ class SourceFactory:
         """The demo: the simulated athlete's sensors through the real pipeline.
 
         With an asyncio loop running (the app runs on qasync) the demo goes the whole live
-        way: virtual sensors on bumble's in-memory radio, bleak, the hub, the pipeline
+        way: virtual sensors on bumble's in-memory radio, bleak, the hub, the session
         (:class:`~winkmon.gui.livesource.HubSource`). Without one (screenshots, tests that
-        step a clock) the simulator's frames feed the pipeline directly. Falls back to the
-        scripted :class:`SyntheticSource` if the simulator cannot run.
+        step a clock) the simulator is the source of the same session
+        (:class:`~winkmon.gui.simsource.SimulatedSource`).
         """
         if virtual_ble is None:
             virtual_ble = _loop_running()
@@ -83,13 +82,9 @@ class SourceFactory:
                 "Demo athlete",
                 self.thresholds,
             )
-        try:
-            from winkmon.gui.simsource import SimulatedSource
+        from winkmon.gui.simsource import SimulatedSource
 
-            return SimulatedSource(seed=self.seed, thresholds=self.thresholds)
-        except Exception as exc:  # the demo must always open
-            log.warning("simulator unavailable (%s); using the scripted demo", exc)
-            return SyntheticSource(seed=self.seed, thresholds=self.thresholds)
+        return SimulatedSource(seed=self.seed, thresholds=self.thresholds)
 
     def live(self) -> ResultSource:
         """The athlete's own sensors (addresses from their profile, else found by scan)."""
@@ -176,8 +171,8 @@ def analyse_recording(
     progress: Callable[[int], None] | None = None,
 ) -> SessionAnalysis:
     """Run a recording through the pipeline, for the replay."""
-    from winkmon.pipeline.offline import analyze_recording
     from winkmon.recording import Recording, input_path
+    from winkmon.session.offline import analyze_recording
 
     with Recording.open(input_path(path), partial_ok=True) as rec:
         model = model_for_recording(rec, athlete, profiles_dir)

@@ -133,7 +133,10 @@ class SensorChain:
     def _bridge(
         self, gap: int, t_next: float, acc_next: FloatArray, gyr_next: FloatArray
     ) -> ChainOutput:
-        assert self._last is not None
+        if self._last is None:  # callers bridge only after a first sample
+            return self._run(
+                np.empty(0), np.empty((0, 3)), np.empty((0, 3)), np.ones(0, dtype=bool)
+            )
         _, t_prev, acc_prev, gyr_prev = self._last
         w = (np.arange(1, gap + 1) / (gap + 1))[:, None]
         self.bridged_samples += gap

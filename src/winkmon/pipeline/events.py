@@ -157,7 +157,8 @@ class AngleBlock:
     @property
     def pelvis_deg(self) -> FloatArray:
         """:attr:`pelvis_tilt_deg`, never None."""
-        assert self.pelvis_tilt_deg is not None
+        if self.pelvis_tilt_deg is None:  # set in __post_init__
+            return np.full(len(self.t_s), np.nan)
         return self.pelvis_tilt_deg
 
     @staticmethod

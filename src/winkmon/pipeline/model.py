@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from winkmon.errors import InputError
 from winkmon.protocol.constants import Role
 
 FloatArray = npt.NDArray[np.float64]
@@ -44,11 +45,11 @@ class Thresholds:
 
     def __post_init__(self) -> None:
         if not (0 <= self.flexion_deg <= 30 and 0 < self.loss_deg <= 45):
-            raise ValueError("flexion_deg must be in [0, 30] and loss_deg in (0, 45] degrees")
+            raise InputError("flexion_deg must be in [0, 30] and loss_deg in (0, 45] degrees")
         if not 5 <= self.min_depth_cm <= 100:
-            raise ValueError("min_depth_cm must be in [5, 100] cm")
+            raise InputError("min_depth_cm must be in [5, 100] cm")
         if not 0 <= self.dwell_s <= 1 or not 0 <= self.hysteresis_deg <= 5:
-            raise ValueError("dwell_s must be in [0, 1] s and hysteresis_deg in [0, 5] degrees")
+            raise InputError("dwell_s must be in [0, 1] s and hysteresis_deg in [0, 5] degrees")
 
     def as_dict(self) -> dict[str, float]:
         return {
@@ -69,9 +70,9 @@ class Mount:
     def __post_init__(self) -> None:
         m = np.asarray(self.matrix, dtype=np.float64)
         if m.shape != (3, 3) or not np.allclose(m.T @ m, np.eye(3), atol=1e-6):
-            raise ValueError("a mount must be a 3x3 rotation matrix")
+            raise InputError("a mount must be a 3x3 rotation matrix")
         if np.linalg.det(m) < 0:
-            raise ValueError("a mount must be a proper rotation (det +1)")
+            raise InputError("a mount must be a proper rotation (det +1)")
         object.__setattr__(self, "matrix", m)
 
     def inclination_deg(self, up_sensor: FloatArray) -> FloatArray:
@@ -100,7 +101,7 @@ class AthleteModel:
         unknown = set(self.mounts) - {Role.SACRUM, Role.LUMBAR}
         if unknown:
             names = ", ".join(str(r) for r in unknown)
-            raise ValueError(f"athlete model has mounts for unknown roles: {names}")
+            raise InputError(f"athlete model has mounts for unknown roles: {names}")
 
     @classmethod
     def uncalibrated(cls, thresholds: Thresholds | None = None) -> AthleteModel:

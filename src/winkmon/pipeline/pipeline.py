@@ -1,15 +1,14 @@
 """The whole processing chain as one plain object.
 
-``Pipeline`` is fed DATA notifications (from BLE, a recording, the simulator) or sample
-batches, in arrival order, in chunks of any size, and returns what became ready: the angle on a
-uniform grid and events (reps, alerts, gaps). Live, demo, replay and offline reports use it
-unchanged; only the source differs. Feeding a session in one batch or in random chunks gives
-identical angles, reps and alerts (tested).
+``Pipeline`` is fed sample batches (decoded by the one
+:class:`~winkmon.session.session.Session`), in arrival order, in chunks of any size, and returns
+what became ready: the angle on a uniform grid and events (reps, alerts, gaps). Live, demo,
+replay and offline reports use it unchanged; only the source differs. Feeding a session in one
+batch or in random chunks gives identical angles, reps and alerts (tested).
 
 ::
 
-    notifications -> SensorStream (decode, unwrap, loss, clock)  -- per sensor
-                  -> SensorChain (orientation, inclination, vertical acc)
+    sample batches -> SensorChain (orientation, inclination, vertical acc)  -- per sensor
                   -> GridAligner (both sensors on one time grid)
                   -> SquatTracker (depth, reps, verdicts, alerts)
 """
@@ -17,12 +16,12 @@ identical angles, reps and alerts (tested).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from winkmon.clock import ClockModel, EnvelopeClock
+from winkmon.errors import WinkmonError
 from winkmon.orientation import DEFAULT_METHOD
 from winkmon.pipeline.align import GridAligner, GridBlock
 from winkmon.pipeline.chain import SensorChain
@@ -31,7 +30,6 @@ from winkmon.pipeline.model import AthleteModel
 from winkmon.pipeline.squat import SquatTracker
 from winkmon.protocol.constants import Role
 from winkmon.samples import SampleBatch
-from winkmon.stream import SensorStream, StreamStats
 
 ROLES = (Role.SACRUM, Role.LUMBAR)
 #: Shorter holes (a lost notification or two) are packet loss, counted in the stream stats,
@@ -66,26 +64,15 @@ class Pipeline:
         model: AthleteModel,
         rates_hz: Mapping[Role, float],
         config: PipelineConfig | None = None,
-        clocks: Mapping[Role, ClockModel] | None = None,
-        session_start_ns: int = 0,
     ) -> None:
         self.model = model
         self.config = config or PipelineConfig()
         cfg = self.config
         self.roles = tuple(r for r in ROLES if r in rates_hz)
         if not self.roles:
-            raise ValueError("a pipeline needs at least one sensor (sacrum or lumbar)")
+            raise WinkmonError("a pipeline needs at least one sensor (sacrum or lumbar)")
         self.rates_hz = {r: float(rates_hz[r]) for r in self.roles}
         self.has_angle = model.has_angle and len(self.roles) == 2
-        self.streams = {
-            r: SensorStream(
-                r,
-                self.rates_hz[r],
-                clock=(clocks[r] if clocks is not None else EnvelopeClock()),
-                session_start_ns=session_start_ns,
-            )
-            for r in self.roles
-        }
         self.chains = {
             r: SensorChain(
                 r, self.rates_hz[r], model.mounts.get(r), cfg.orientation, cfg.max_fill_s
@@ -101,62 +88,26 @@ class Pipeline:
         self._last_t = math.nan
 
     # ------------------------------------------------------------------ feeding
-    def feed_notification(self, role: Role, t_host_ns: int, payload: bytes) -> StepResult:
-        """One DATA notification of one sensor (the live path)."""
-        stream = self.streams.get(role)
-        if stream is None:
-            return self._pull(final=False)  # a sensor this session does not use
-        batch = stream.feed(t_host_ns, payload)
-        if batch is not None:
-            self._push(batch)
-        return self._pull(final=False)
-
-    def feed_notifications(self, items: Sequence[tuple[Role, int, bytes]]) -> StepResult:
-        """DATA notifications of both sensors, in arrival order."""
-        if not items:
-            return self._pull(final=False)
-        roles, times, payloads = zip(*items, strict=True)
-        return self.feed_columns(roles, times, payloads)
-
-    def feed_columns(
-        self, roles: Sequence[int], t_host_ns: Sequence[int], payloads: Sequence[bytes]
-    ) -> StepResult:
-        """The same, column-wise (how recordings are read fastest)."""
-        role_arr = np.asarray(roles)
-        for role in self.roles:
-            idx = np.flatnonzero(role_arr == int(role))
-            if len(idx) == 0:
-                continue
-            if len(idx) == len(payloads):
-                times, rows = t_host_ns, payloads
-            else:
-                sel = idx.tolist()
-                times = [t_host_ns[i] for i in sel]
-                rows = [payloads[i] for i in sel]
-            batch = self.streams[role].feed_many(times, rows)
-            if batch is not None:
-                self._push(batch)
-        return self._pull(final=False)
-
     def feed_batch(self, batch: SampleBatch) -> StepResult:
-        """Samples that were decoded elsewhere (CSV, a source of its own)."""
-        self._push(batch)
+        """Samples of one sensor (decoded by the session); what became ready."""
+        self.push(batch)
+        return self.pull()
+
+    def push(self, batch: SampleBatch) -> None:
+        """Samples of one sensor, without pulling the output (see :meth:`pull`)."""
+        if len(batch) == 0 or batch.role not in self.chains:
+            return
+        self.aligner.push(batch.role, self.chains[batch.role].process(batch))
+
+    def pull(self) -> StepResult:
+        """What the samples pushed so far made ready."""
         return self._pull(final=False)
 
     def finish(self) -> StepResult:
         """End of input: everything still buffered."""
         return self._pull(final=True)
 
-    @property
-    def stats(self) -> dict[Role, StreamStats]:
-        return {r: s.stats for r, s in self.streams.items()}
-
     # ------------------------------------------------------------------ internals
-    def _push(self, batch: SampleBatch) -> None:
-        if len(batch) == 0 or batch.role not in self.chains:
-            return
-        self.aligner.push(batch.role, self.chains[batch.role].process(batch))
-
     def _pull(self, final: bool) -> StepResult:
         grid = self.aligner.pull(final=final)
         if len(grid) == 0:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 import math
 
+from winkmon.errors import InputError
+
 PROTOCOL_VERSION = 1
 SUPPORTED_VERSIONS = frozenset({1})
 
@@ -66,7 +68,7 @@ class Role(enum.IntEnum):
             return cls[text.strip().upper()]
         except KeyError:
             names = ", ".join(r.name.lower() for r in cls)
-            raise ValueError(f"unknown sensor role {text!r} (expected one of {names})") from None
+            raise InputError(f"unknown sensor role {text!r} (expected one of {names})") from None
 
 
 class FrameFlags(enum.IntFlag):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from winkmon.errors import FrameError, FrameErrorKind
+from winkmon.errors import FrameError, FrameErrorKind, InputError
 from winkmon.protocol.constants import (
     ACC_RANGE_G,
     COMPACT_HEADER_BYTES,
@@ -60,34 +60,34 @@ class DataFrame:
 
     def __post_init__(self) -> None:
         if self.raw.ndim != 2 or self.raw.shape[1] not in (6, 9):
-            raise ValueError("raw must have shape (n, 6) or (n, 9)")
+            raise InputError("raw must have shape (n, 6) or (n, 9)")
         # Encoding casts to int16: out-of-range counts would wrap around silently.
         if (
             self.raw.dtype != np.int16
             and self.raw.size
             and (self.raw.min() < -32768 or self.raw.max() > 32767)
         ):
-            raise ValueError("raw counts must fit in int16 (use quantize to saturate)")
+            raise InputError("raw counts must fit in int16 (use quantize to saturate)")
         if not 0 <= self.seq <= 0xFFFF:
-            raise ValueError(f"seq {self.seq} out of u16 range")
+            raise InputError(f"seq {self.seq} out of u16 range")
         if self.frame_type is FrameType.DATA:
             if not 0 <= self.first_index <= 0xFFFFFFFF:
-                raise ValueError("first_index out of u32 range")
+                raise InputError("first_index out of u32 range")
             if self.t_dev_us is None or not 0 <= self.t_dev_us <= 0xFFFFFFFF:
-                raise ValueError("t_dev_us out of u32 range")
+                raise InputError("t_dev_us out of u32 range")
             if self.acc_range is None or not 0 <= self.acc_range < len(ACC_RANGE_G):
-                raise ValueError(f"bad accelerometer range code {self.acc_range}")
+                raise InputError(f"bad accelerometer range code {self.acc_range}")
             if self.gyr_range is None or not 0 <= self.gyr_range < len(GYR_RANGE_DPS):
-                raise ValueError(f"bad gyroscope range code {self.gyr_range}")
+                raise InputError(f"bad gyroscope range code {self.gyr_range}")
             if bool(self.flags & FrameFlags.MAG_PRESENT) != (self.raw.shape[1] == 9):
-                raise ValueError("MAG_PRESENT flag must match the sample width")
+                raise InputError("MAG_PRESENT flag must match the sample width")
         elif self.frame_type is FrameType.DATA_COMPACT:
             if not 0 <= self.first_index <= 0xFFFF:
-                raise ValueError("compact first_index is the low 16 bits")
+                raise InputError("compact first_index is the low 16 bits")
             if self.raw.shape[1] != 6 or self.raw.shape[0] == 0:
-                raise ValueError("compact frames carry 1..255 6-axis samples")
+                raise InputError("compact frames carry 1..255 6-axis samples")
         if self.raw.shape[0] > 255:
-            raise ValueError("at most 255 samples per frame")
+            raise InputError("at most 255 samples per frame")
 
     # ------------------------------------------------------------------ properties
     @property
@@ -123,7 +123,7 @@ class DataFrame:
 
     def _code(self, code: int | None) -> int:
         if code is None:
-            raise ValueError("compact frame: resolve it against an anchor first")
+            raise InputError("compact frame: resolve it against an anchor first")
         return code
 
     def resolved(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from winkmon.errors import FrameError, FrameErrorKind
+from winkmon.errors import FrameError, FrameErrorKind, InputError
 from winkmon.protocol.constants import (
     CTRL_RESPONSE_TAG,
     INFO_BYTES,
@@ -55,7 +55,7 @@ class SensorInfo:
 
     def __post_init__(self) -> None:
         if len(self.imu_part.encode("ascii")) > 12 or len(self.serial.encode("ascii")) > 14:
-            raise ValueError("imu_part is at most 12 and serial at most 14 ASCII characters")
+            raise InputError("imu_part is at most 12 and serial at most 14 ASCII characters")
 
     def __bytes__(self) -> bytes:
         return _INFO.pack(
@@ -176,9 +176,9 @@ class StartParams:
         # Only what the wire can carry: whether a sensor accepts the values is its own call
         # (it answers BAD_PARAM), and decoding stays as lenient as the C codec's.
         if not 0 <= self.rate_hz <= 0xFFFF or not 0 <= self.flush_ms <= 0xFFFF:
-            raise ValueError("rate_hz and flush_ms are 16-bit fields (0..65535)")
+            raise InputError("rate_hz and flush_ms are 16-bit fields (0..65535)")
         if not all(0 <= v <= 0xFF for v in (self.acc_range, self.gyr_range, self.max_batch)):
-            raise ValueError("acc_range, gyr_range and max_batch are 8-bit fields (0..255)")
+            raise InputError("acc_range, gyr_range and max_batch are 8-bit fields (0..255)")
 
     def __bytes__(self) -> bytes:
         return _START.pack(

@@ -14,8 +14,8 @@ described in :mod:`winkmon.recording.schema`.
 """
 
 from winkmon.recording.model import ClockKind, Event, Gap, RecordingMeta, SensorMeta
-from winkmon.recording.reader import FrameChunk, FrameRecord, Recording
-from winkmon.recording.replay import Replay, clock_for, load_samples, make_streams
+from winkmon.recording.reader import FrameChunk, FrameRecord, Recording, SegmentRow
+from winkmon.recording.replay import Replay, load_samples
 from winkmon.recording.schema import (
     FORMAT_VERSION,
     SUFFIX,
@@ -38,12 +38,11 @@ __all__ = [
     "RecordingMeta",
     "RecordingWriter",
     "Replay",
+    "SegmentRow",
     "SensorMeta",
     "append_events",
-    "clock_for",
     "input_path",
     "load_samples",
-    "make_streams",
     "output_path",
     "replace_events",
 ]

@@ -45,9 +45,24 @@ class FrameChunk(NamedTuple):
     roles: tuple[int, ...]
     t_host_ns: tuple[int, ...]
     payloads: tuple[bytes, ...]
+    ids: tuple[int, ...] = ()  #: the rows' ids (arrival order), where known
 
     def records(self) -> Iterator[FrameRecord]:
         return zip(map(Role, self.roles), self.t_host_ns, self.payloads, strict=True)
+
+
+class SegmentRow(NamedTuple):
+    """One stored stream segment (see :meth:`Recording.segments`)."""
+
+    role: Role
+    t_host_ns: int
+    frame_id: int  #: id of the first frame stored after the segment started
+    decoder: str
+    rate_hz: float
+    reason: str
+    params: dict[str, Any]
+    address: str
+    info: dict[str, Any]
 
 
 class Recording:
@@ -195,6 +210,48 @@ class Recording:
             self.damage = str(err)
             log.warning("%s", err)
 
+    def segments(self) -> list[SegmentRow]:
+        """The stream segments (see :mod:`~winkmon.recording.schema`), in order; empty for a
+        format version 1 recording (one segment per sensor from its first frame)."""
+        try:
+            has = self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='segments'"
+            ).fetchone()
+            if has is None:
+                return []
+            rows = self._conn.execute(
+                "SELECT role, t_host_ns, frame_id, decoder, rate_hz, reason, params, address, "
+                "info FROM segments ORDER BY id"
+            ).fetchall()
+        except sqlite3.Error as exc:
+            err = corrupted(self.path, exc)
+            if not self.partial_ok:
+                raise err from None
+            self.damage = str(err)
+            return []
+        out = []
+        for role_i, t_ns, frame_id, decoder, rate, reason, params, address, info in rows:
+            try:
+                row = SegmentRow(
+                    role=Role(_int(role_i)),
+                    t_host_ns=_int(t_ns),
+                    frame_id=_int(frame_id),
+                    decoder=str(decoder),
+                    rate_hz=float(rate),
+                    reason=str(reason),
+                    params=_json_dict(params) or {},
+                    address=str(address),
+                    info=_json_dict(info) or {},
+                )
+                if not row.rate_hz > 0:
+                    raise ValueError(f"rate {row.rate_hz} Hz")
+            except (ValueError, TypeError) as exc:
+                raise RecordingError(
+                    f"{self.path}: file is corrupted (bad segment row: {exc})"
+                ) from None
+            out.append(row)
+        return out
+
     def frame_count(self, role: Role | None = None) -> int:
         """Number of stored DATA notifications (of one sensor)."""
         try:
@@ -262,7 +319,7 @@ _ROLE_VALUES = frozenset(int(r) for r in Role)
 
 def _chunk(rows: list[tuple[Any, ...]]) -> FrameChunk | None:
     """Rows ``(id, role, t_host_ns, payload)`` column-wise, or None if a value is ill-typed."""
-    _, roles, times, payloads = zip(*rows, strict=True)
+    ids, roles, times, payloads = zip(*rows, strict=True)
     if (
         set(map(type, roles)) != {int}
         or not set(roles) <= _ROLE_VALUES
@@ -270,7 +327,7 @@ def _chunk(rows: list[tuple[Any, ...]]) -> FrameChunk | None:
         or set(map(type, payloads)) != {bytes}
     ):
         return None
-    return FrameChunk(roles, times, payloads)
+    return FrameChunk(roles, times, payloads, ids)
 
 
 def _int(value: object) -> int:

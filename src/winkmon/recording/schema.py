@@ -13,11 +13,17 @@ application_id`` the :data:`APPLICATION_ID` that marks the file as a winkmon rec
     status  (id INTEGER PRIMARY KEY, role INTEGER, t_host_ns INTEGER, payload BLOB)
     gaps    (id INTEGER PRIMARY KEY, role INTEGER, t_s REAL, kind TEXT, detail TEXT)
     events  (id INTEGER PRIMARY KEY, kind TEXT, t_s REAL, data TEXT)   -- data is JSON
+    segments (id INTEGER PRIMARY KEY, role INTEGER, t_host_ns INTEGER, frame_id INTEGER,
+              decoder TEXT, rate_hz REAL, reason TEXT, params TEXT, address TEXT, info TEXT)
 
 ``frames`` holds every DATA notification exactly as received (malformed ones too), in arrival
 order (``id``); ``role`` is the role the host bound the connection to, not the frame's byte.
-``status`` holds STATUS notifications the same way. ``t_host_ns`` is on the host clock of
-``meta.session_start_ns``.
+``status`` holds STATUS notifications the same way. ``segments`` (format version 2) holds every
+stream start of a sensor (the first START, each reconnect): the decoder that reads its frames,
+its rate and parameters (JSON), and ``frame_id``, the id of the first frame stored after it, so a
+replay restarts each sensor's decoder exactly where the live session did. Version 1 files have
+no ``segments``: each sensor is then one segment from its first frame. ``t_host_ns`` is on
+the host clock of ``meta.session_start_ns``.
 
 While a session is being written the file is in WAL mode (``-wal`` and ``-shm`` files beside
 it: copy all three if you must copy a live or crashed recording); a clean close checkpoints
@@ -32,7 +38,7 @@ from pathlib import Path
 from winkmon.errors import RecordingError
 
 SUFFIX = ".winkmon"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 APPLICATION_ID = 0x574B4D4E  # "WKMN"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -74,6 +80,18 @@ CREATE TABLE events (
     data TEXT NOT NULL
 );
 CREATE INDEX events_by_kind ON events (kind, t_s);
+CREATE TABLE segments (
+    id INTEGER PRIMARY KEY,
+    role INTEGER NOT NULL,
+    t_host_ns INTEGER NOT NULL,
+    frame_id INTEGER NOT NULL,
+    decoder TEXT NOT NULL,
+    rate_hz REAL NOT NULL,
+    reason TEXT NOT NULL,
+    params TEXT NOT NULL,
+    address TEXT NOT NULL,
+    info TEXT NOT NULL
+);
 """
 
 

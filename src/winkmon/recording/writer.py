@@ -251,6 +251,35 @@ class RecordingWriter:
         self.frames_written += len(data)
         self._maybe_commit()
 
+    def write_segment(
+        self,
+        role: Role,
+        t_host_ns: int,
+        decoder: str,
+        rate_hz: float,
+        reason: str = "start",
+        params: Mapping[str, Any] | None = None,
+        address: str = "",
+        info: Mapping[str, Any] | None = None,
+    ) -> None:
+        """A sensor starts a stream segment (START, reconnect); the frames written next
+        belong to it."""
+        self._exec(
+            "INSERT INTO segments (role, t_host_ns, frame_id, decoder, rate_hz, reason, params, "
+            "address, info) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                int(Role(role)),
+                int(t_host_ns),
+                self.frames_written + 1,
+                str(decoder),
+                float(rate_hz),
+                str(reason),
+                _json(dict(params or {})),
+                str(address),
+                _json(dict(info or {})),
+            ),
+        )
+
     def write_status(self, role: Role, t_host_ns: int, payload: bytes | bytearray) -> None:
         """One STATUS notification exactly as received."""
         self._exec(

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from winkmon.errors import InputError
 from winkmon.sim.rotation import FloatArray, euler_yxz, euler_zyx, matmul33, matvec33
 
 
@@ -86,7 +87,7 @@ class Channel:
                 self._kv[-1] = value
                 self._arrays = None
                 return
-            raise ValueError(f"keyframe at {t_s:.3f} s is before the last one ({self.last_t:.3f})")
+            raise InputError(f"keyframe at {t_s:.3f} s is before the last one ({self.last_t:.3f})")
         self._kt.append(t_s)
         self._kv.append(value)
         self._arrays = None
@@ -121,7 +122,7 @@ class Channel:
         if t1_s <= t0_s or rate == 0.0:
             return
         if self._cruise and t0_s < self._cruise[-1][1]:
-            raise ValueError("cruise intervals of a channel must not overlap")
+            raise InputError("cruise intervals of a channel must not overlap")
         ramp = max(1e-3, min(ramp_s, 0.5 * (t1_s - t0_s)))
         self._cruise.append((t0_s, t1_s, rate, ramp))
         self._arrays = None

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from winkmon.errors import InputError
 from winkmon.protocol.constants import Role
 from winkmon.protocol.records import SensorInfo, StartParams
 from winkmon.sim.config import SimConfig, SimConfigError
@@ -152,7 +153,7 @@ class SimStream:
     def chunks(self, chunk_s: float = 1.0) -> Iterator[list[SimFrame]]:
         """Advance ``chunk_s`` at a time until the end; yields each chunk's frames."""
         if chunk_s <= 0:
-            raise ValueError("chunk_s must be positive")
+            raise InputError("chunk_s must be positive")
         step = 0
         start = self._t_s
         while not self.done:

@@ -38,6 +38,8 @@ from bumble.gatt import Characteristic
 from bumble.gatt_client import CharacteristicProxy
 from bumble.hci import Address
 
+from winkmon.errors import InputError
+
 log = logging.getLogger(__name__)
 
 _PROPERTY_NAMES: tuple[tuple[Characteristic.Properties, str], ...] = (
@@ -76,7 +78,7 @@ def bumble_backends(central: Device, mtu: int = 247) -> BumbleBackends:
     connect (the peripheral may accept less).
     """
     if not 23 <= mtu <= 517:
-        raise ValueError("ATT MTU must be within 23..517")
+        raise InputError("ATT MTU must be within 23..517")
     client = cast(
         type[BumbleBleakClient],
         type("BumbleBleakClientBound", (BumbleBleakClient,), {"central": central, "mtu": mtu}),

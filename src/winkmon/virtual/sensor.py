@@ -45,6 +45,7 @@ from bumble.device import (
 from bumble.profiles.battery_service import BatteryService
 from bumble.profiles.device_information_service import DeviceInformationService
 
+from winkmon.errors import InputError
 from winkmon.protocol.constants import (
     COMPACT_HEADER_BYTES,
     CTRL_UUID,
@@ -114,11 +115,14 @@ class FaultConfig:
     malformed_before_seqs: frozenset[int] = frozenset()
     #: the sensor drops the link this many seconds after the first START (once); None: never
     disconnect_after_s: float | None = None
+    #: at each START after the first the device clock starts again from 0 (a reboot); else
+    #: it runs on through disconnects, as a crystal does
+    reset_clock_on_restart: bool = False
     seed: int = 0  #: seed of the drop-probability generator
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.drop_probability <= 1.0:
-            raise ValueError("drop_probability is a probability (0..1)")
+            raise InputError("drop_probability is a probability (0..1)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +204,8 @@ class VirtualSensor:
         self._seq = 0
         self._tx_dropped = 0
         self._started = False
+        self._clock_shift_us = 0  # device clock reset (FaultConfig.reset_clock_on_restart)
+        self._away_until = 0.0  # loop time until which the sensor is out of range
         self._build_gatt()
 
     # ------------------------------------------------------------------ identity
@@ -250,7 +256,8 @@ class VirtualSensor:
     def device_time_us(self) -> int:
         """The device clock now, µs, unwrapped (DATA frames carry it modulo 2^32)."""
         host_us = time.monotonic_ns() / 1000.0
-        return int(host_us * (1.0 + self.config.drift_ppm * 1e-6)) + self.config.clock_offset_us
+        raw = int(host_us * (1.0 + self.config.drift_ppm * 1e-6)) + self.config.clock_offset_us
+        return raw - self._clock_shift_us
 
     # ------------------------------------------------------------------ GATT
     def _build_gatt(self) -> None:
@@ -379,6 +386,15 @@ class VirtualSensor:
             task.cancel()
         self.device.remove_listener(self.device.EVENT_CONNECTION, self._on_connection)
 
+    async def outage(self, seconds: float) -> None:
+        """Go out of range for ``seconds``: drop the link and stop advertising, then come
+        back (advertise again) so the host can reconnect."""
+        self._away_until = asyncio.get_running_loop().time() + seconds
+        log.info("%s: out of range for %.1f s", self.name, seconds)
+        if self._connection is None:
+            self._spawn(self._readvertise())
+        await self.disconnect()
+
     async def disconnect(self) -> None:
         """Drop the link from the sensor's side (as a sensor out of range would)."""
         conn = self._connection
@@ -420,6 +436,9 @@ class VirtualSensor:
             await self._stop_advertising()
         except Exception as exc:
             log.debug("%s: stop advertising: %s", self.name, exc)
+        away_s = self._away_until - asyncio.get_running_loop().time()
+        if away_s > 0:
+            await asyncio.sleep(away_s)
         if self._started:
             await self._advertise()
 
@@ -520,6 +539,8 @@ class VirtualSensor:
         self._stop_stream()
         self._params = params
         self.stats.starts += 1
+        if self.faults.reset_clock_on_restart and self.stats.starts > 1:
+            self._clock_shift_us += self.device_time_us()  # the clock reads 0 again
         t0 = self.device_time_us()
         self._stream_task = asyncio.ensure_future(self._stream(params, t0))
         if self.faults.disconnect_after_s is not None and self.stats.starts == 1:

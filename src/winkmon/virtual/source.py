@@ -14,6 +14,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from winkmon.errors import InputError
 from winkmon.protocol.constants import STANDARD_GRAVITY_M_S2, Role
 
 FloatArray = npt.NDArray[np.float64]
@@ -31,9 +32,9 @@ class ImuSamples:
     def __post_init__(self) -> None:
         n = self.acc_m_s2.shape[0]
         if self.acc_m_s2.shape != (n, 3) or self.gyr_rad_s.shape != (n, 3):
-            raise ValueError("acc_m_s2 and gyr_rad_s must both be (n, 3)")
+            raise InputError("acc_m_s2 and gyr_rad_s must both be (n, 3)")
         if self.mag_uT is not None and self.mag_uT.shape != (n, 3):
-            raise ValueError("mag_uT must be (n, 3) like the other axes")
+            raise InputError("mag_uT must be (n, 3) like the other axes")
 
     def __len__(self) -> int:
         return int(self.acc_m_s2.shape[0])

@@ -1,0 +1,135 @@
+"""Recordings through the one session, as fast as possible: reports, calibration, exports.
+
+:func:`analyze_recording` is the pipeline's output for a whole recording, and
+:func:`decode_recording` its samples: both are the live session's code (player -> session ->
+decoders -> pipeline), so they give what was seen live.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
+
+from winkmon.errors import RecordingError
+from winkmon.pipeline.model import AthleteModel
+from winkmon.pipeline.offline import ResultCollector, SessionResult
+from winkmon.pipeline.pipeline import Pipeline, PipelineConfig
+from winkmon.protocol.constants import Role
+from winkmon.recording import Recording
+from winkmon.recording.replay import Replay
+from winkmon.samples import SampleBatch
+from winkmon.session.contract import NotificationBlock, SourceEvent, StreamStarted
+from winkmon.session.decode import WINKMON_DECODER
+from winkmon.session.player import RecordingPlayer
+from winkmon.session.session import Session
+
+log = logging.getLogger(__name__)
+
+
+def analyze_recording(
+    recording: Recording,
+    model: AthleteModel,
+    config: PipelineConfig | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> SessionResult:
+    """The pipeline over a recording (every frame, in arrival order).
+
+    A recording with one sensor, or a model without both mounts, gives reps, depth and tempo
+    without the lumbopelvic angle (verdicts ``unavailable``). ``progress`` is called with the
+    number of frames of each block handled.
+    """
+    roles = [r for r in (Role.SACRUM, Role.LUMBAR) if r in recording.sensors]
+    if not roles:
+        raise RecordingError(
+            f"{recording.path}: no sacrum or lumbar sensor in this recording; there is "
+            "nothing to analyse"
+        )
+    player = RecordingPlayer(recording)
+    pipeline = Pipeline(model, {r: recording.sensors[r].rate_hz for r in roles}, config)
+    session = Session(
+        pipeline,
+        session_start_ns=player.session_start_ns,
+        clock_factory=player.clock_factory(),
+    )
+    collector = ResultCollector(pipeline)
+    session.step_listeners.append(collector)
+    for event in player.iter_events():
+        session.handle(event)
+        if progress is not None and isinstance(event, NotificationBlock):
+            progress(len(event))
+    session.finish()
+    return collector.result(session.stats)
+
+
+def decode_recording(recording: Recording, roles: Iterable[Role] | None = None) -> Replay:
+    """All samples of a recording, per sensor, with the decoding counters (no analysis)."""
+    wanted = list(recording.sensors) if roles is None else [r for r in roles]
+    player = RecordingPlayer(recording)
+    session = Session(
+        None,
+        session_start_ns=player.session_start_ns,
+        roles=[r for r in wanted if r in recording.sensors],
+        clock_factory=player.clock_factory(),
+    )
+    batches: dict[Role, list[SampleBatch]] = {}
+    session.batch_listeners.append(lambda b: batches.setdefault(b.role, []).append(b))
+    session.run(player.iter_events())
+    replay = Replay()
+    for role in session.roles:
+        decoder = session.decoders.get(role)
+        if decoder is not None:
+            replay.stats[role] = decoder.stats
+        if batches.get(role):
+            replay.samples[role] = SampleBatch.concat(batches[role])
+    for role, n in session.orphans.items():
+        if role in recording.sensors:
+            continue
+        msg = f"{n} frames of sensor {role.label}, which the recording does not declare: skipped"
+        log.warning("%s: %s", recording.path, msg)
+        replay.warnings.append(msg)
+    if recording.damage:
+        replay.warnings.append(recording.damage)
+    return replay
+
+
+def notification_events(
+    notifications: Iterable[tuple[Role, int, bytes]],
+    rates_hz: Mapping[Role, float],
+    *,
+    chunk: int = 8192,
+    t_start_ns: int = 0,
+) -> Iterator[SourceEvent]:
+    """Stored DATA notifications ``(role, t_host_ns, payload)`` (arrival order, one segment
+    per sensor in the ``winkmon`` format) as source events, in blocks of ``chunk``."""
+    for role, rate in rates_hz.items():
+        yield StreamStarted(role, t_start_ns, WINKMON_DECODER, float(rate))
+    pending: list[tuple[Role, int, bytes]] = []
+    for item in notifications:
+        pending.append(item)
+        if len(pending) >= chunk:
+            roles, times, payloads = zip(*pending, strict=True)
+            yield NotificationBlock(roles, times, payloads)
+            pending = []
+    if pending:
+        roles, times, payloads = zip(*pending, strict=True)
+        yield NotificationBlock(roles, times, payloads)
+
+
+def run_notifications(
+    pipeline: Pipeline,
+    notifications: Iterable[tuple[Role, int, bytes]],
+    *,
+    chunk: int = 8192,
+    session_start_ns: int = 0,
+) -> SessionResult:
+    """Notifications of sensors in the ``winkmon`` format (a simulator's frames) through the
+    one session and ``pipeline``; everything it produced."""
+    session = Session(pipeline, session_start_ns=session_start_ns)
+    collector = ResultCollector(pipeline)
+    session.step_listeners.append(collector)
+    session.run(notification_events(notifications, pipeline.rates_hz, chunk=chunk))
+    return collector.result(session.stats)
+
+
+__all__ = ["analyze_recording", "decode_recording", "notification_events", "run_notifications"]
