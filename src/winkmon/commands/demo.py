@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from winkmon.commands._display import display_available, offscreen_if_headless
+from winkmon.commands._display import display_available, offscreen_if_headless, require_display
 
 
 def register(subparsers: Any) -> None:
@@ -24,7 +24,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--headless",
         action="store_true",
-        help="no window: print the reps and alerts (default 120 s)",
+        help="no window: print the reps and alerts (default 90 s)",
     )
     p.add_argument("--seconds", type=float, default=None, help="stop after N seconds of demo")
     p.add_argument(
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if args.headless:
         from winkmon import demo_headless
 
-        seconds = 120.0 if args.seconds is None else args.seconds
+        seconds = 90.0 if args.seconds is None else args.seconds
         return int(demo_headless.run(seconds, args.seed) or 0)
 
     from winkmon.gui.sources import SourceFactory
@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         path = screenshot(factory, factory.demo(), seconds, Path(args.screenshot))
         print(f"wrote {path}")
         return 0
+    require_display("winkmon demo", "run `winkmon demo --headless` for the terminal demo")
     from winkmon.gui.app import run_dashboard
 
     return run_dashboard(factory, seconds=args.seconds)
