@@ -297,7 +297,8 @@ def print_table(doc: dict[str, Any]) -> None:
 
     from winkmon.numbers import cm_text, plural, whole_cm
 
-    console = Console(highlight=False)
+    # Not a terminal (a pipe, a file): wide enough that the table never wraps or cuts words.
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
     th = doc["thresholds"]
     has_angle = doc["lumbopelvic"]["available"]
     who = doc["athlete"] or "session"
