@@ -23,7 +23,9 @@ def window_texts(window: QWidget) -> list[tuple[str, str, QFont]]:
     the big gauge's painted words."""
     out: list[tuple[str, str, QFont]] = []
     for button in window.findChildren(QAbstractButton):
-        out.append((f"button {button.objectName() or button.toolTip()}", button.text(), button.font()))
+        out.append(
+            (f"button {button.objectName() or button.toolTip()}", button.text(), button.font())
+        )
     for label in window.findChildren(QLabel):
         out.append(("label", _TAG.sub("", label.text()), label.font()))
     for menu in window.findChildren(QMenu):

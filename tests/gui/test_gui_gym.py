@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
-from pytestqt.qtbot import QtBot
-
-from conftest import FakeClock
 from glyphcheck import missing_glyphs, missing_in_window
+from pytestqt.qtbot import QtBot
 from test_gui_replay import synthetic_analysis
 from test_gui_window import make_window, run
+
+from conftest import FakeClock
 from winkmon.gui import theme
 from winkmon.gui.controller import LinkState, SensorStatus, SessionController, SourceKind
 from winkmon.gui.headline import BETWEEN_REPS, Side, headline, side_of
@@ -95,7 +95,9 @@ def test_side_word_has_a_dead_band_and_hysteresis() -> None:
 
 def test_verdict_words_only_during_a_rep() -> None:
     bend = headline(20.0, Zone.FLEXION, rep_under_way=False, side=Side.FLEXION)
-    assert bend.word == BETWEEN_REPS and bend.colour != theme.RED and bend.number_colour == theme.TEXT
+    assert (
+        bend.word == BETWEEN_REPS and bend.colour != theme.RED and bend.number_colour == theme.TEXT
+    )
     walking = headline(0.3, Zone.EXTENSION, rep_under_way=False, side=Side.NEUTRAL)
     assert walking.word == BETWEEN_REPS and walking.colour != theme.GREEN
     wink = headline(6.0, Zone.FLEXION, rep_under_way=True, side=Side.FLEXION)
@@ -196,3 +198,30 @@ def test_no_text_in_the_window_shows_a_missing_glyph(
     assert missing_in_window(window) == []
     assert missing_glyphs("⏮ ⏭ ⏸", window.font())  # the check can fail: these are not in it
     assert window.grab().save(str(screenshot_dir / "dashboard_wink_gym.png"))
+
+
+def test_dashboard_depths_follow_the_one_rounding_rule(qtbot: QtBot) -> None:
+    """A rep of 35.46 cm is stored as 35.5 and shown "36 cm" by the CLI: the table and the
+    set header show 36 too (they showed 35 before), and the onset is clipped to it."""
+    from winkmon.gui.controller import SetSummary
+    from winkmon.gui.panels import RepTable, summary_text
+    from winkmon.pipeline.events import Rep, Verdict
+
+    rep = Rep(
+        number=1,
+        start_s=0.0,
+        bottom_s=1.0,
+        end_s=2.0,
+        depth_cm=35.46,
+        set_angle_deg=-10.0,
+        peak_flexion_deg=6.0,
+        peak_s=1.0,
+        verdict=Verdict.FLEXION,
+        flexion_onset_s=0.9,
+        flexion_onset_depth_cm=35.46,
+    )
+    table = RepTable()
+    table.show_reps([rep])
+    assert table.rows()[0][1] == "36 cm"
+    text = summary_text(SetSummary(1, [rep]))
+    assert "Set 1: 1 rep ·" in text and "depth 36 cm" in text and "at 36 cm" in text

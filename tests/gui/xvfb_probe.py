@@ -12,10 +12,10 @@ import json
 import sys
 from pathlib import Path
 
+from glyphcheck import missing_in_window
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from glyphcheck import missing_in_window
 from winkmon.gui.controller import SessionController
 from winkmon.gui.sound import SoundPlayer
 from winkmon.gui.sources import SourceFactory
