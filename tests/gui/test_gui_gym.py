@@ -111,6 +111,12 @@ def test_a_pick_up_bend_is_not_called_butt_wink(qtbot: QtBot, clock: FakeClock) 
     assert window.controller.current().zone is Zone.FLEXION  # type: ignore[union-attr]
     assert hl.word == BETWEEN_REPS and "wink" not in hl.word.lower()
     assert hl.colour != theme.RED and window.gauge.text == "20°" and hl.side == "flexion"
+    # Nor is the trace red: outside a rep it has no verdict colour.
+    curves = window.trace._curves
+    _, red = curves[Zone.FLEXION].getData()
+    _, neutral = curves[Zone.UNKNOWN].getData()
+    assert red is None or not np.isfinite(red).any()
+    assert neutral is not None and np.nanmax(neutral) == 20.0
 
 
 def test_between_sets_is_not_good_and_a_wink_in_a_rep_is(qtbot: QtBot, clock: FakeClock) -> None:

@@ -16,6 +16,8 @@ AMBER = "#f59e0b"
 RED = "#ef4444"
 GREY = "#6b7280"
 BLUE = "#38bdf8"
+#: The angle trace outside reps: light, but no verdict colour.
+BETWEEN_REPS_TRACE = "#cbd5e1"
 
 ZONE_COLOUR = {
     Zone.UNKNOWN: GREY,

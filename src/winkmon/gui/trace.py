@@ -97,11 +97,14 @@ class TraceView(pg.GraphicsLayoutWidget):
             self.angle_plot.addItem(item)
         self._loss_line.hide()
 
+        # Zone colours inside reps; ``Zone.UNKNOWN`` marks samples outside any rep (walking, a
+        # pick-up bend), drawn in a neutral colour: no verdict colour outside a rep.
+        colours = {**theme.ZONE_COLOUR, Zone.UNKNOWN: theme.BETWEEN_REPS_TRACE}
         self._curves = {
             z: self.angle_plot.plot(
-                pen=pg.mkPen(theme.ZONE_COLOUR[z], width=4), connect="finite", skipFiniteCheck=True
+                pen=pg.mkPen(colours[z], width=4), connect="finite", skipFiniteCheck=True
             )
-            for z in (Zone.EXTENSION, Zone.EXTENSION_LOST, Zone.FLEXION)
+            for z in (Zone.UNKNOWN, Zone.EXTENSION, Zone.EXTENSION_LOST, Zone.FLEXION)
         }
         self._depth_curve = self.depth_plot.plot(
             pen=pg.mkPen(theme.BLUE, width=3),

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -279,10 +280,26 @@ class DashboardWindow(QMainWindow):
             return
         self._last_trace = now
         t, angle, depth, _ = c.window(TRACE_S + 0.5)
-        zone = c.zone.last(t.size)
+        zone = self._verdict_zones(t, c.zone.last(t.size))
         self.trace.set_thresholds(th)
         self.trace.set_loss_line(c.loss_line_deg)
         self.trace.update_data(t, angle, depth, zone, c.alerts[-8:])
+
+    def _verdict_zones(self, t_s: np.ndarray, zone: np.ndarray) -> np.ndarray:
+        """The pipeline's zones inside reps (finished or under way); ``Zone.UNKNOWN`` outside,
+        where the trace is drawn without a verdict colour (a pick-up bend is not red)."""
+        c = self.controller
+        inside = np.zeros(t_s.size, dtype=bool)
+        if t_s.size == 0:
+            return zone
+        spans = [(r.start_s, r.end_s) for r in c.all_reps[-12:] if r.end_s >= t_s[0]]
+        if c.rep_in_progress is not None:
+            spans.append((c.rep_in_progress.t_s, math.inf))
+        for start, end in spans:
+            inside[int(np.searchsorted(t_s, start)) : int(np.searchsorted(t_s, end, "right"))] = (
+                True
+            )
+        return np.where(inside, zone, np.int8(Zone.UNKNOWN)).astype(np.int8)
 
     def _no_signal_reason(self) -> str:
         """Why there is no angle now, in a few words (empty when there is one)."""
