@@ -186,6 +186,7 @@ def test_replay_buttons_render(qtbot: QtBot, clock: FakeClock, screenshot_dir: P
     window.show()
     window.replay_bar.timeline.seek_requested.emit(24.0)
     run(window, clock, 0.5)
+    qtbot.wait(10)
     bar = window.replay_bar
     for button in (bar.play_button, bar.prev_rep, bar.next_rep, bar.prev_alert, bar.next_alert):
         assert not button.icon().isNull()
@@ -203,6 +204,7 @@ def test_no_text_in_the_window_shows_a_missing_glyph(
     assert window.gauge.headline.word == FLEXION_WORD
     assert missing_in_window(window) == []
     assert missing_glyphs("⏮ ⏭ ⏸", window.font())  # the check can fail: these are not in it
+    qtbot.wait(10)  # let the panels lay out their new text before the picture
     assert window.grab().save(str(screenshot_dir / "dashboard_wink_gym.png"))
 
 
