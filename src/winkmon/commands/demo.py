@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from winkmon.commands._display import display_available, offscreen_if_headless
+from winkmon.commands._display import display_available, offscreen_if_headless, require_display
 
 
 def register(subparsers: Any) -> None:
@@ -137,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
         path = screenshot(factory, factory.demo(), seconds, Path(args.screenshot))
         print(f"wrote {path}")
         return 0
+    require_display("winkmon demo", "run `winkmon demo --headless` for the terminal demo")
     from winkmon.gui.app import run_dashboard
 
     return run_dashboard(factory, seconds=args.seconds)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,11 @@ def run(args: argparse.Namespace) -> int:
     profiles = Path(args.profiles) if args.profiles else None
     ProfileStore(resolve_profiles_dir(profiles)).load(args.athlete)  # a clear error up front
     require_display("winkmon live")
+    # No Bluetooth at all (no BlueZ, no adapter): say so here, in one line, rather than open a
+    # window that can only ever show "No signal".
+    from winkmon.ble.scan import check_bluetooth
+
+    asyncio.run(check_bluetooth())
     factory = SourceFactory(profiles_dir=profiles, athlete=args.athlete)
     from winkmon.gui.app import run_dashboard
 

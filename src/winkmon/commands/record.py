@@ -54,8 +54,15 @@ def _profile_addresses(args: argparse.Namespace) -> tuple[dict[str, Any] | None,
     """The athlete's profile (as JSON) and the sensor addresses it remembers, if any."""
     from winkmon.profiles import ProfileStore, resolve_profiles_dir
 
-    store = ProfileStore(resolve_profiles_dir(args.profiles))
+    folder = resolve_profiles_dir(args.profiles)
+    store = ProfileStore(folder)
     if not store.exists(args.athlete):
+        print(
+            f"winkmon record: no profile for {args.athlete} in {folder}: recording anyway "
+            "(sensors found by scan); calibrate from it afterwards with `winkmon calibrate "
+            f"{args.output} --athlete {args.athlete}`",
+            file=sys.stderr,
+        )
         return None, {}
     profile = store.load(args.athlete)
     return profile.to_dict(), {r: a for r, a in profile.addresses.items() if a}

@@ -36,7 +36,8 @@ def register(subparsers: Any) -> None:
         "Without --athlete it uses the calibration stored in the recording, if any; without "
         "any calibration, or with only one sensor, it reports reps, depth, "
         "tempo and sets, and says that the lumbopelvic angle is not available. Without "
-        "--json, prints a table. The reps and alerts are also stored in the recording.",
+        "--json, prints a table. The recording is only read; --save also stores the reps and "
+        "alerts in it (for the replay's timeline).",
     )
     p.add_argument("session", metavar="SESSION", help="the recording (.winkmon)")
     p.add_argument(
@@ -68,8 +69,12 @@ def register(subparsers: Any) -> None:
         help="orientation filter (default vqf)",
     )
     p.add_argument(
-        "--no-save", action="store_true", help="do not store the reps and alerts in the recording"
+        "--save",
+        action="store_true",
+        help="store the reps and alerts in the recording (it is otherwise left unchanged)",
     )
+    # Saving used to be the default; --no-save is still accepted and changes nothing.
+    p.add_argument("--no-save", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
 
@@ -109,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
             write_angles_csv(Path(args.angles_csv), result)
     except OSError as exc:
         raise WinkmonError(f"cannot write {exc.filename}: {exc.strerror}") from None
-    if not args.no_save:
+    if args.save and not args.no_save:
         _save_events(path, result)
     if not args.json or args.json != "-":
         print_table(doc)
@@ -325,20 +330,24 @@ def print_table(doc: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    from winkmon.numbers import cm_text, plural, whole_cm
+
+    # Not a terminal (a pipe, a file): wide enough that the table never wraps or cuts words.
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
     th = doc["thresholds"]
     has_angle = doc["lumbopelvic"]["available"]
     who = doc["athlete"] or "session"
+    reps_text = plural(len(doc["reps"]), "rep")
     title = (
-        f"{who}: {len(doc['reps'])} reps  (flexion > +{th['flexion_deg']:g} deg, "
+        f"{who}: {reps_text}  (flexion > +{th['flexion_deg']:g} deg, "
         f"extension lost > {th['loss_deg']:g} deg above the set angle)"
         if has_angle
-        else f"{who}: {len(doc['reps'])} reps (depth and tempo; no lumbopelvic angle)"
+        else f"{who}: {reps_text} (depth and tempo; no lumbopelvic angle)"
     )
     table = Table(title=title)
     cols = ["rep", "start s", "depth cm", "down s", "up s"]
     if has_angle:
-        cols += ["set deg", "peak deg", "rise deg", "verdict"]
+        cols += ["set deg", "peak deg", "peak-set deg", "verdict"]
     else:
         cols += ["pelvis tuck deg"]
     for col in cols:
@@ -347,7 +356,7 @@ def print_table(doc: dict[str, Any]) -> None:
         row = [
             str(r["number"]),
             f"{r['start_s']:.1f}",
-            f"{r['depth_cm']:.0f}",
+            str(whole_cm(r["depth_cm"])),
             f"{r['descent_s']:.1f}",
             f"{r['ascent_s']:.1f}",
         ]
@@ -366,6 +375,12 @@ def print_table(doc: dict[str, Any]) -> None:
             row.append("" if tuck is None else f"{tuck:.0f}")
         table.add_row(*row)
     console.print(table)
+    if has_angle:
+        console.print(
+            "[dim]set: the braced angle at the top; peak: the largest angle in the rep; "
+            "peak-set: how far the back moved from its set angle toward flexion "
+            "(deg; + is flexion, - extension)[/]"
+        )
     if not has_angle:
         console.print(f"note: {doc['lumbopelvic']['note']}")
     cal = doc["calibration"]
@@ -381,9 +396,12 @@ def print_table(doc: dict[str, Any]) -> None:
         ]
         console.print("summary: " + ", ".join(parts) + f"; {len(doc['alerts'])} alerts")
     if summ.get("wink_free_depth_cm") is not None:
-        console.print(f"deepest rep without a wink: {summ['wink_free_depth_cm']:.0f} cm")
+        console.print(f"deepest rep without a wink: {cm_text(summ['wink_free_depth_cm'])}")
     for s in doc["sets"]:
-        console.print(f"[bold]set {s['set']}[/] (reps {s['reps'][0]}-{s['reps'][-1]}):")
+        span = (
+            f"rep {s['reps'][0]}" if len(s["reps"]) == 1 else f"reps {s['reps'][0]}-{s['reps'][-1]}"
+        )
+        console.print(f"[bold]set {s['set']}[/] ({span}):")
         for note in s["notes"]:
             console.print(f"  - {note}")
     for role, s in doc["sensors"].items():

@@ -616,8 +616,10 @@ class SquatTracker:
                 peak_s=rep.peak_s,
                 verdict=verdict,
                 flexion_onset_s=rep.onset_s if verdict is Verdict.FLEXION else None,
+                # The onset's depth is the live estimate, the rep's depth the refined top-to-
+                # top one: the back cannot turn deeper than the rep went, so clip to it.
                 flexion_onset_depth_cm=(
-                    rep.onset_depth * 100
+                    min(rep.onset_depth * 100, depth_cm)
                     if verdict is Verdict.FLEXION and rep.onset_depth is not None
                     else None
                 ),
