@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from glyphcheck import missing_glyphs, missing_in_window
 from pytestqt.qtbot import QtBot
-from test_gui_replay import synthetic_analysis
+from test_gui_replay import demo_analysis
 from test_gui_window import make_window, run
 
 from conftest import FakeClock
@@ -120,9 +120,9 @@ def test_a_pick_up_bend_is_not_called_butt_wink(qtbot: QtBot, clock: FakeClock) 
 
 
 def test_between_sets_is_not_good_and_a_wink_in_a_rep_is(qtbot: QtBot, clock: FakeClock) -> None:
-    window = make_window(qtbot, clock)
+    window = make_window(qtbot, clock, seed=2)
     seen = set()
-    for _ in range(24 * 30):  # set 1 of the script: five reps, the last one winks
+    for _ in range(32 * 30):  # set 1 of the script: five reps, the last one winks
         clock.advance(1 / 30)
         window.tick()
         seen.add((window.gauge.headline.word, window.controller.rep_in_progress is not None))
@@ -143,7 +143,7 @@ def test_no_signal_says_why(qtbot: QtBot, clock: FakeClock) -> None:
 
 def test_coaching_notes_follow_the_set(qtbot: QtBot, clock: FakeClock) -> None:
     window = make_window(qtbot, clock)
-    run(window, clock, 25.0)
+    run(window, clock, 31.0)
     notes = window.set_panel.notes.text()
     assert window.set_panel.notes.isVisible()
     assert "Butt wink (lumbar flexion) in 1 of 5 reps: 5" in notes
@@ -178,7 +178,7 @@ def test_full_screen_with_f11_and_the_view_menu(qtbot: QtBot, clock: FakeClock) 
 
 
 def test_replay_buttons_render(qtbot: QtBot, clock: FakeClock, screenshot_dir: Path) -> None:
-    source = ReplaySource(synthetic_analysis())
+    source = ReplaySource(demo_analysis())
     controller = SessionController(source, clock=clock)
     window = DashboardWindow(controller, SoundPlayer(enabled=False), clock=clock)
     qtbot.addWidget(window)
@@ -200,7 +200,7 @@ def test_no_text_in_the_window_shows_a_missing_glyph(
 ) -> None:
     window = make_window(qtbot, clock)
     window.resize(1600, 900)
-    run(window, clock, 20.5)
+    run(window, clock, 27.6)  # rep 5, in the wink
     assert window.gauge.headline.word == FLEXION_WORD
     assert missing_in_window(window) == []
     assert missing_glyphs("⏮ ⏭ ⏸", window.font())  # the check can fail: these are not in it
