@@ -18,7 +18,7 @@ Format::
 Anything else (a missing column, a non-numeric, NaN or infinite cell, a row of the wrong
 length, time going backwards or repeating, an empty file, a file with no data rows) is
 refused with a :class:`~winkmon.errors.CsvImportError` naming the file, the line and the
-problem.
+problem; so is a value far beyond any IMU (:data:`MAX_ABS_VALUE`, e.g. ``1e308``).
 
 Written files use the same header and print floats with ``repr`` (shortest exact form), so
 reading a written file gives back the very same numbers.
@@ -46,6 +46,10 @@ MAG = ("mx", "my", "mz")
 REQUIRED = (TIME, *ACC, *GYR)
 KNOWN = (*REQUIRED, *MAG)
 MAX_ABS_TIME_S = 1e11  #: beyond any clock a sensor uses; keeps µs within int64 exactly
+#: Largest magnitude accepted per quantity, far beyond any IMU (about 10 000 g, 570 000 deg/s,
+#: 100 mT); larger values are refused as not sensor data (values between an IMU's largest
+#: range and these are imported clipped, with a warning).
+MAX_ABS_VALUE = {"acc": 1e5, "gyr": 1e4, "mag": 1e5}
 _BLOCK_ROWS = 65536
 
 
@@ -169,6 +173,21 @@ def read_imu_csv(path: str | Path) -> ImuTable:
         r, c = np.argwhere(bad)[0]
         raise _fail(
             p, int(line_arr[r]), f"column {cols[c]}: {float(data[r, c])} is not a finite number"
+        )
+    limits = np.array(
+        [np.inf]
+        + [MAX_ABS_VALUE["acc"]] * 3
+        + [MAX_ABS_VALUE["gyr"]] * 3
+        + [MAX_ABS_VALUE["mag"]] * (data.shape[1] - 7)
+    )
+    huge = np.abs(data) > limits
+    if huge.any():
+        r, c = np.argwhere(huge)[0]
+        raise _fail(
+            p,
+            int(line_arr[r]),
+            f"column {cols[c]}: {float(data[r, c])!r} is out of range for an IMU "
+            f"(|value| > {limits[c]:g}); not sensor data",
         )
     t_s = data[:, 0]
     too_far = np.abs(t_s) > MAX_ABS_TIME_S

@@ -30,14 +30,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from winkmon.errors import CsvImportError, RecordingError
+from winkmon.errors import CsvImportError, RecordingError, WinkmonError
 from winkmon.protocol.constants import (
     ACC_RANGE_G,
     GYR_RANGE_DPS,
@@ -51,8 +50,10 @@ from winkmon.protocol.constants import (
 from winkmon.protocol.frames import DataFrame, FloatArray, encode_samples
 from winkmon.protocol.records import StartParams
 from winkmon.recording.csv_format import ImuTable, read_imu_csv
+from winkmon.recording.lock import refuse_if_being_written
 from winkmon.recording.schema import SIDE_FILES, output_path
 from winkmon.recording.writer import FrameRow, RecordingWriter
+from winkmon.safe_io import check_output, publish, remove_stale_temps, temp_path
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +221,16 @@ def _max_abs(values: FloatArray | None) -> float:
     return 0.0 if values is None or values.size == 0 else float(np.max(np.abs(values)))
 
 
+def _check_dest(dest: Path, files: Mapping[Role, str | Path], overwrite: bool) -> None:
+    """The recording may not land on an input, nor replace a recording being written."""
+    try:
+        check_output(dest, inputs=[Path(f) for f in files.values()], overwrite=overwrite)
+    except WinkmonError as exc:
+        raise RecordingError(str(exc).replace("--overwrite", "allow overwriting")) from None
+    if dest.exists():
+        refuse_if_being_written(dest)
+
+
 def import_csv(
     files: Mapping[Role, str | Path],
     out: str | Path,
@@ -236,12 +247,7 @@ def import_csv(
     if not files:
         raise CsvImportError("no CSV file given")
     dest = output_path(out)
-    if dest.exists() and not overwrite:
-        raise RecordingError(f"{dest}: already exists (choose another name or allow overwriting)")
-    if dest.is_dir():
-        raise RecordingError(f"{dest}: is a directory")
-    if not dest.parent.is_dir():
-        raise RecordingError(f"{dest}: directory {dest.parent} does not exist")
+    _check_dest(dest, files, overwrite)
 
     tables = {Role(role): read_imu_csv(path) for role, path in files.items()}
     rates = {role: estimate_rate(t) for role, t in tables.items()}
@@ -298,7 +304,8 @@ def import_csv(
         all_frames += [(t, int(role), p) for t, p in frames]
     all_frames.sort(key=lambda f: (f[0], f[1]))
 
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.importing")
+    remove_stale_temps(dest.parent)  # left by an import that was killed
+    tmp = temp_path(dest)
     try:
         with RecordingWriter(
             tmp,
@@ -328,9 +335,10 @@ def import_csv(
                     role_i = Role(all_frames[start_i][1])
                     writer.write_frames(role_i, [(t, b) for t, _, b in all_frames[start_i:i]])
                     start_i = i
+        _check_dest(dest, files, overwrite)
         for suffix in SIDE_FILES:
             dest.with_name(dest.name + suffix).unlink(missing_ok=True)
-        os.replace(tmp, dest)
+        publish(tmp, dest, overwrite=overwrite)
     finally:
         for leftover in [tmp, *(tmp.with_name(tmp.name + s) for s in SIDE_FILES)]:
             with contextlib.suppress(OSError):
