@@ -53,6 +53,7 @@ def _side(p: Path, suffix: str) -> Path:
 
 
 def _nonempty(p: Path) -> bool:
+    """A journal SQLite may have to roll back (a read-only connection then refuses the file)."""
     try:
         return p.is_file() and p.stat().st_size > 0
     except OSError:
@@ -77,7 +78,7 @@ def _rollback_in_place(p: Path) -> bool:
         return False
     finally:
         conn.close()
-    return not _nonempty(_side(p, "-journal"))
+    return True
 
 
 def _probe(p: Path) -> sqlite3.Error | None:
