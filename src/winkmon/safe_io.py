@@ -26,7 +26,7 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -263,16 +263,6 @@ def read_regular_file(path: Path, max_bytes: int, what: str = "file") -> bytes:
         os.close(fd)
 
 
-def check_regular_file(path: Path, what: str = "file") -> None:
-    """Refuse a path that is not a regular file (FIFO, device, directory) without opening it."""
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        raise WinkmonError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise WinkmonError(f"{path}: not a regular file (a {_kind(st.st_mode)}); not read")
-
-
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "directory"
@@ -283,15 +273,3 @@ def _kind(mode: int) -> str:
     if stat.S_ISSOCK(mode):
         return "socket"
     return "special file"
-
-
-@contextlib.contextmanager
-def cleanup_on_error(paths: list[Path]) -> Iterator[None]:
-    """Remove ``paths`` (temporary files) if the body raises."""
-    try:
-        yield
-    except BaseException:
-        for p in paths:
-            with contextlib.suppress(OSError):
-                p.unlink(missing_ok=True)
-        raise
