@@ -7,6 +7,7 @@ wall time and the rows written. The export streams chunk by chunk, so its memory
 grow with the recording's length.
 
     python bench/export_memory.py --hours 10
+    python bench/export_memory.py --hours 1 --import-csv   # also import the CSVs back
     python bench/export_memory.py --hours 0.5 --src /path/to/other/checkout/src   # compare
 
 The recording is cached in ``--work`` (default: a temporary directory) under a name that
@@ -65,14 +66,14 @@ def build(path: Path, hours: float, rate_hz: int) -> int:
     return frames
 
 
-def run_export(recording: Path, out_dir: Path, src: str | None) -> tuple[float, float, int]:
-    """Peak RSS (MB), wall time (s) and exit status of ``winkmon export --csv``."""
+def run_winkmon(args: list[str], src: str | None) -> tuple[float, float, int]:
+    """Peak RSS (MB), wall time (s) and exit status of ``winkmon ARGS`` in a child."""
     env = dict(os.environ)
     if src:
         env["PYTHONPATH"] = src
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "winkmon", "export", str(recording), "--csv", str(out_dir)],
+        [sys.executable, "-m", "winkmon", *args],
         env=env,
         stdout=subprocess.DEVNULL,
     )
@@ -88,6 +89,9 @@ def main() -> int:
     ap.add_argument("--rate", type=int, default=200, help="sample rate per sensor, Hz")
     ap.add_argument("--work", type=Path, default=None, help="directory for the files")
     ap.add_argument("--src", default=None, help="PYTHONPATH of the winkmon to measure")
+    ap.add_argument(
+        "--import-csv", action="store_true", help="also measure import-csv of the exported CSVs"
+    )
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="winkmon-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -98,7 +102,7 @@ def main() -> int:
         print(f"built {rec} ({frames} frames per sensor) in {time.perf_counter() - t0:.0f} s")
     size_mb = rec.stat().st_size / 1e6
     out = work / f"csv-{os.getpid()}"
-    peak_mb, wall_s, code = run_export(rec, out, args.src)
+    peak_mb, wall_s, code = run_winkmon(["export", str(rec), "--csv", str(out)], args.src)
     if code != 0:
         print(f"export failed with exit status {code}")
         return 1
@@ -106,12 +110,35 @@ def main() -> int:
     for csv in sorted(out.glob("*.csv")):
         with csv.open("rb") as fh:
             rows += sum(1 for _ in fh) - 1
-        csv.unlink()
-    out.rmdir()
     print(
         f"{args.hours:g} h, 2 sensors at {args.rate} Hz: recording {size_mb:.0f} MB, "
         f"{rows} CSV rows; export --csv peak RSS {peak_mb:.0f} MB, {wall_s:.0f} s"
     )
+    if args.import_csv:
+        back = out / "back.winkmon"
+        csv_mb = sum(p.stat().st_size for p in out.glob("*.csv")) / 1e6
+        peak_mb, wall_s, code = run_winkmon(
+            [
+                "import-csv",
+                "--sacrum",
+                str(out / "sacrum.csv"),
+                "--lumbar",
+                str(out / "lumbar.csv"),
+                "-o",
+                str(back),
+            ],
+            args.src,
+        )
+        if code != 0:
+            print(f"import-csv failed with exit status {code}")
+            return 1
+        print(
+            f"import-csv of those CSVs ({csv_mb:.0f} MB): peak RSS {peak_mb:.0f} MB, {wall_s:.0f} s"
+        )
+        back.unlink()
+    for f in out.iterdir():
+        f.unlink()
+    out.rmdir()
     return 0
 
 

@@ -65,6 +65,7 @@ WRAP = 1 << 32
 ANCHOR_EVERY_US = 1 << 30
 MAX_START_SPREAD_US = 3600 * 1_000_000  #: files starting further apart are refused
 DEFAULT_MAX_BATCH = 40
+IMPORT_BLOCK_ROWS = 16384  #: CSV rows parsed at a time per sensor (memory is bounded by this)
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,7 +396,7 @@ def scan_csv(path: str | Path) -> CsvScan:
     """Check one sensor's CSV a block at a time and gather what the import needs."""
     scan = CsvScan(Path(path))
     prev: int | None = None
-    for block in iter_imu_blocks(path):
+    for block in iter_imu_blocks(path, IMPORT_BLOCK_ROWS):
         if scan.rows == 0:
             scan.first_line = int(block.line[0])
             scan.t_first_us = int(block.t_us[0])
@@ -417,7 +418,7 @@ def scan_csv(path: str | Path) -> CsvScan:
 def _sensor_frames(path: Path, synth: FrameSynth) -> Iterator[tuple[int, int, bytes]]:
     """``(t_host_ns, role, payload)`` of one sensor's frames, read a block at a time."""
     r = int(synth.role)
-    for block in iter_imu_blocks(path):
+    for block in iter_imu_blocks(path, IMPORT_BLOCK_ROWS):
         for t, payload in synth.feed(block):
             yield t, r, payload
     for t, payload in synth.finish():
