@@ -78,7 +78,7 @@ def test_report_json_and_angles_csv(
     assert main([*args, "--save"]) == 0
     with Recording.open(session) as rec:  # asked: the derived events are stored
         assert len(rec.events("rep")) == len(truth)
-    assert main([*args, "--no-save", "--json", str(out)]) == 0  # still accepted (a no-op)
+    assert main([*args, "--no-save", "--json", str(out), "--overwrite"]) == 0  # still accepted
 
 
 def test_report_table_reads_at_a_glance(

@@ -115,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
             outages=tuple(parse_disconnect(t) for t in args.disconnect),
             reset_clock=args.reset_clock,
         )
+        if args.json and args.json != "-" and Path(args.json).exists():
+            raise WinkmonError(f"{args.json}: already exists (choose another name)")
         record = None
         if args.record:
             record = output_path(args.record)

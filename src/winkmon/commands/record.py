@@ -86,6 +86,7 @@ async def _record(args: argparse.Namespace) -> int:
     from winkmon.protocol.constants import Role
     from winkmon.protocol.records import StartParams
     from winkmon.recording import RecordingWriter, output_path
+    from winkmon.recording.lock import refuse_if_being_written
     from winkmon.session.recorder import SessionRecorder
     from winkmon.session.run import run_source
     from winkmon.session.session import Session
@@ -99,6 +100,7 @@ async def _record(args: argparse.Namespace) -> int:
     path = output_path(args.output)
     if path.exists() and not args.overwrite:  # say so before connecting to anything
         raise RecordingError(f"{path}: already exists (choose another name or --overwrite)")
+    refuse_if_being_written(path)  # never replace a recording another winkmon is writing
     profile_json, remembered = _profile_addresses(args)
     if args.virtual:
         remembered = {}  # the virtual sensors have their own addresses

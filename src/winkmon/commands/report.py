@@ -73,6 +73,9 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="store the reps and alerts in the recording (it is otherwise left unchanged)",
     )
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace existing --json / --angles-csv files"
+    )
     # Saving used to be the default; --no-save is still accepted and changes nothing.
     p.add_argument("--no-save", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
@@ -107,11 +110,12 @@ def run(args: argparse.Namespace) -> int:
         damage = rec.damage
         path = rec.path
     doc = report_document(result, profile, str(path), damage, revision=args.revision)
+    inputs = _input_files(path, profile, args)
     try:
         if args.json:
-            write_json(args.json, doc)
+            write_json(args.json, doc, inputs=inputs, overwrite=args.overwrite)
         if args.angles_csv:
-            write_angles_csv(Path(args.angles_csv), result)
+            write_angles_csv(Path(args.angles_csv), result, inputs=inputs, overwrite=args.overwrite)
     except OSError as exc:
         raise WinkmonError(f"cannot write {exc.filename}: {exc.strerror}") from None
     if args.save and not args.no_save:
@@ -271,18 +275,45 @@ def report_document(
     }
 
 
-def write_json(target: str, doc: dict[str, Any]) -> None:
-    """The report as JSON to ``target`` (a path, or ``-`` for stdout)."""
+def write_json(
+    target: str,
+    doc: dict[str, Any],
+    *,
+    inputs: list[Path] | None = None,
+    overwrite: bool = False,
+) -> None:
+    """The report as JSON to ``target`` (a path, written atomically and never onto one of
+    ``inputs``; or ``-`` for stdout)."""
+    from winkmon.safe_io import write_text
+
     text = json.dumps(doc, indent=2, allow_nan=False)
     if target == "-":
         print(text)
     else:
-        Path(target).write_text(text + "\n", encoding="utf-8")
+        write_text(target, text + "\n", inputs=inputs or [], overwrite=overwrite)
 
 
-def write_angles_csv(path: Path, result: SessionResult) -> None:
+def _input_files(
+    session: Path, profile: AthleteProfile | None, args: argparse.Namespace
+) -> list[Path]:
+    """The files this report reads: its outputs must not land on any of them."""
+    from winkmon.profiles import ProfileStore, resolve_profiles_dir
+    from winkmon.recording.schema import SIDE_FILES
+
+    files = [session, *(session.with_name(session.name + s) for s in SIDE_FILES)]
+    if profile is not None:
+        files.append(ProfileStore(resolve_profiles_dir(args.profiles)).path_for(profile.name))
+    return files
+
+
+def write_angles_csv(
+    path: Path, result: SessionResult, *, inputs: list[Path] | None = None, overwrite: bool = True
+) -> None:
+    """The angles as CSV, written atomically (never onto one of ``inputs``)."""
+    from winkmon.safe_io import AtomicOutput
+
     a = result.angles
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    with AtomicOutput(path, inputs=inputs or [], overwrite=overwrite) as fh:
         w = csv.writer(fh)
         w.writerow(["time_s", "lumbopelvic_deg", "depth_cm", "pelvis_tilt_deg"])
         for t, ang, dep, tilt in zip(
@@ -306,13 +337,12 @@ def _save_events(path: Path, result: SessionResult) -> None:
     import logging
 
     from winkmon.errors import RecordingError
-    from winkmon.recording import Event, replace_events
+    from winkmon.recording import Event, replace_event_kinds
 
     reps = [Event("rep", r.end_s, r.as_dict()) for r in result.reps]
     alerts = [Event("alert", a.t_s, a.as_dict()) for a in result.alerts]
     try:
-        replace_events(path, "rep", reps)
-        replace_events(path, "alert", alerts)
+        replace_event_kinds(path, {"rep": reps, "alert": alerts})  # one transaction
     except (RecordingError, OSError) as exc:
         logging.getLogger(__name__).warning("could not store the events in %s: %s", path, exc)
 
