@@ -670,6 +670,16 @@ uint8_t wm_core_role(const wm_core_t *c)
     return c->role;
 }
 
+int wm_core_streaming(const wm_core_t *c)
+{
+    return c->streaming != 0u;
+}
+
+const wm_core_stats_t *wm_core_stats(const wm_core_t *c)
+{
+    return &c->stats;
+}
+
 size_t wm_core_state_bytes(void)
 {
     return sizeof(wm_core_t);

@@ -187,6 +187,12 @@ size_t wm_core_status(const wm_core_t *core, uint8_t *out, size_t cap);
 /* Current role (SET_ROLE or flash). The board uses it for its advertised name. */
 uint8_t wm_core_role(const wm_core_t *core);
 
+/* Whether a stream runs (between START and STOP / disconnect). */
+int wm_core_streaming(const wm_core_t *core);
+
+/* The counters (for tests, the bench, a debug console). */
+const wm_core_stats_t *wm_core_stats(const wm_core_t *core);
+
 /* sizeof(wm_core_t), for a host binding that allocates the state itself. */
 size_t wm_core_state_bytes(void);
 

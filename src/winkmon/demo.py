@@ -47,18 +47,20 @@ def demo_profile(seed: int = 0) -> AthleteProfile:
 
 @contextlib.asynccontextmanager
 async def open_demo(
-    seed: int = 0, thresholds: Thresholds | None = None
+    seed: int = 0, thresholds: Thresholds | None = None, sensor_kind: str = "winkmon"
 ) -> AsyncIterator[tuple[object, Pipeline, AthleteProfile]]:
     """A connected hub on two virtual sensors, a pipeline and the demo athlete's profile
-    (with ``thresholds`` instead of the defaults, if given)."""
-    from winkmon.virtual.rig import open_virtual_hub
+    (with ``thresholds`` instead of the defaults, if given). ``sensor_kind`` is the sensors'
+    firmware (:data:`winkmon.virtual.rig.SENSOR_KINDS`)."""
+    from winkmon.virtual.rig import VirtualRigConfig, open_virtual_hub
     from winkmon.virtual.sim_source import SimSource
 
     profile = demo_profile(seed)
     if thresholds is not None:
         profile = profile.with_thresholds(thresholds)
     source = SimSource(demo_config(seed), default_demo_script(), loop=True)
-    async with open_virtual_hub(source=source) as hub:
+    rig = VirtualRigConfig(sensor_kind=sensor_kind, shared_timeline=True)
+    async with open_virtual_hub(rig, source) as hub:
         rates = {r: float(hub.config.start.rate_hz) for r in (Role.SACRUM, Role.LUMBAR)}
         # The hub decodes the notifications (its streams map the clocks); the pipeline is fed
         # its sample batches.

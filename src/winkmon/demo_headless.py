@@ -46,7 +46,9 @@ def describe(event: object) -> str | None:
     return None
 
 
-async def run_async(seconds: float, seed: int = 0, out: TextIO = sys.stdout) -> dict[str, int]:
+async def run_async(
+    seconds: float, seed: int = 0, out: TextIO = sys.stdout, sensor_kind: str = "winkmon"
+) -> dict[str, int]:
     from winkmon.demo import open_demo
     from winkmon.live import LiveSession
 
@@ -64,10 +66,12 @@ async def run_async(seconds: float, seed: int = 0, out: TextIO = sys.stdout) -> 
                 print(line, file=out, flush=True)
 
     print(f"winkmon demo: calibrating the simulated athlete (seed {seed})...", file=out, flush=True)
-    async with open_demo(seed) as (hub, pipeline, profile):
+    async with open_demo(seed, sensor_kind=sensor_kind) as (hub, pipeline, profile):
         th = profile.thresholds
+        firmware = " (firmware core in the loop)" if sensor_kind == "winkmon-fw" else ""
         print(
-            f"connected to two virtual sensors; thresholds: flexion > +{th.flexion_deg:g} deg, "
+            f"connected to two virtual sensors{firmware}; "
+            f"thresholds: flexion > +{th.flexion_deg:g} deg, "
             f"extension lost > {th.loss_deg:g} deg. Running {seconds:g} s.",
             file=out,
             flush=True,
@@ -89,6 +93,6 @@ async def run_async(seconds: float, seed: int = 0, out: TextIO = sys.stdout) -> 
     return counts
 
 
-def run(seconds: float, seed: int = 0) -> int:
-    asyncio.run(run_async(seconds, seed))
+def run(seconds: float, seed: int = 0, sensor_kind: str = "winkmon") -> int:
+    asyncio.run(run_async(seconds, seed, sensor_kind=sensor_kind))
     return 0

@@ -13,6 +13,10 @@ from typing import Any
 
 from winkmon.commands._display import display_available, offscreen_if_headless
 
+#: --sensor-kind values (the keys of winkmon.virtual.rig.SENSOR_KINDS, kept here so that
+#: ``winkmon --help`` does not import bumble).
+SENSOR_KINDS = ("winkmon", "winkmon-fw")
+
 
 def register(subparsers: Any) -> None:
     p: argparse.ArgumentParser = subparsers.add_parser(
@@ -33,6 +37,13 @@ def register(subparsers: Any) -> None:
         help="render the window after --seconds of demo to FILE (PNG) and exit",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the simulated athlete")
+    p.add_argument(
+        "--sensor-kind",
+        choices=SENSOR_KINDS,
+        default="winkmon",
+        help="the virtual sensors' firmware: winkmon (Python emulator, default) or winkmon-fw "
+        "(the C firmware core built for this machine; needs a C compiler; with --headless)",
+    )
     p.set_defaults(func=run)
 
 
@@ -48,11 +59,13 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         args.headless = True
+    if args.sensor_kind != "winkmon" and not args.headless:
+        raise WinkmonError(f"--sensor-kind {args.sensor_kind} runs with --headless only (for now)")
     if args.headless:
         from winkmon import demo_headless
 
         seconds = 120.0 if args.seconds is None else args.seconds
-        return int(demo_headless.run(seconds, args.seed) or 0)
+        return int(demo_headless.run(seconds, args.seed, args.sensor_kind) or 0)
 
     from winkmon.gui.sources import SourceFactory
 
