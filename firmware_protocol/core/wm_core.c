@@ -133,9 +133,9 @@ static void note_overflow(wm_core_t *c)
         c->overflow_episode = 1u;
         c->fifo_overflows++;
     }
-    if (compact_mode(c)) {
-        c->anchor_due = 1u; /* compact frames have no flags: an anchor carries FIFO_OVERFLOW */
-    }
+    /* Compact frames have no flags: the next anchor (at most a second away) carries
+     * FIFO_OVERFLOW. Not an extra anchor: on a link already too slow it would take the place
+     * of samples again and again. The index jump tells the host the exact loss anyway. */
 }
 
 static void enqueue(wm_core_t *c, const int16_t *s)
@@ -261,7 +261,6 @@ static int send_data(wm_core_t *c, size_t len)
     }
     c->seq++;
     c->stats.notifications_sent++;
-    c->overflow_episode = 0u;
     return 1;
 }
 
@@ -321,6 +320,9 @@ static int send_samples(wm_core_t *c, unsigned n)
     c->q_count = (uint16_t)(c->q_count - n);
     c->q_head_index += n;
     c->stats.samples_sent += n;
+    if (c->q_count <= WM_CORE_QUEUE_SAMPLES / 2u) {
+        c->overflow_episode = 0u; /* the link caught up: the next overflow is a new one */
+    }
     return 1;
 }
 

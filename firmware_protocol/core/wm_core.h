@@ -119,7 +119,8 @@ typedef struct {
     uint16_t conn_interval_1250us;
     uint8_t battery_pct;
     int16_t temperature_cC;
-    uint16_t fifo_overflows; /* STATUS: overflow episodes since START (IMU FIFO or queue) */
+    uint16_t fifo_overflows; /* STATUS: overflow episodes since START (IMU FIFO or queue; a
+                              * queue episode ends when the queue has drained to half) */
     uint16_t tx_dropped;     /* STATUS: DATA notifications the stack refused */
     /* stream */
     wm_start_params_t start;
@@ -128,7 +129,7 @@ typedef struct {
     uint32_t next_index;      /* index the next queued sample gets */
     uint16_t seq;
     uint8_t overflow_flag;    /* FIFO_OVERFLOW pending for the next full frame / anchor */
-    uint8_t overflow_episode; /* a drop happened since the last sent frame */
+    uint8_t overflow_episode; /* dropping, and the queue has not drained to half since */
     uint8_t anchor_due;
     uint32_t last_anchor_us;
     uint32_t last_status_us;

@@ -36,6 +36,7 @@ typedef struct {
 static note_t notes[MAX_NOTES];
 static unsigned n_notes;
 static int busy;
+static int budget = -1; /* notifications the stack takes before it is full; -1: no limit */
 static unsigned refused;
 static uint32_t clock_us;
 static uint8_t flash[WM_CORE_FLASH_RECORD_BYTES];
@@ -57,9 +58,12 @@ static unsigned n_motor;
 static int fake_notify(void *ctx, uint8_t ch, const uint8_t *buf, uint16_t len)
 {
     (void)ctx;
-    if (busy || n_notes == MAX_NOTES || len > WM_CORE_MAX_PAYLOAD) {
+    if (busy || budget == 0 || n_notes == MAX_NOTES || len > WM_CORE_MAX_PAYLOAD) {
         refused++;
         return 0;
+    }
+    if (budget > 0) {
+        budget--;
     }
     notes[n_notes].ch = ch;
     notes[n_notes].len = len;
@@ -156,6 +160,7 @@ static void reset_board(void)
 {
     n_notes = 0;
     busy = 0;
+    budget = -1;
     refused = 0;
     clock_us = 1000000u;
     flash_has = 0;
@@ -587,6 +592,7 @@ static void test_queue_overflow_drops_oldest(void)
 
 static void test_queue_overflow_compact_sends_flagged_anchor(void)
 {
+    unsigned anchors;
     uint32_t sent_before;
     wm_data_header_t h;
     summary_t s;
@@ -603,14 +609,43 @@ static void test_queue_overflow_compact_sends_flagged_anchor(void)
     mark = n_notes;
     sent_before = core.stats.samples_sent;
     stream_for(100, 200, 5);
+    /* the first sample frame after the stall starts at the oldest sample kept */
     i = mark;
-    while (notes[i].ch != WM_CH_DATA) i++;
+    while (notes[i].ch != WM_CH_DATA || notes[i].buf[0] != WM_FRAME_DATA_COMPACT) i++;
     CHECK(wm_data_decode(notes[i].buf, notes[i].len, &h) == WM_OK);
-    CHECK(h.frame_type == WM_FRAME_DATA && h.n == 0 && (h.flags & WM_FLAG_FIFO_OVERFLOW));
-    CHECK(h.first_index == sent_before + core.stats.samples_dropped); /* the oldest went */
+    CHECK(h.first_index == ((sent_before + core.stats.samples_dropped) & 0xFFFFu));
+    /* the next anchor, within a second, carries FIFO_OVERFLOW; the one after does not */
+    stream_for(1000, 200, 5);
+    for (i = mark, anchors = 0; i < n_notes; ++i) {
+        if (notes[i].ch != WM_CH_DATA || wm_data_decode(notes[i].buf, notes[i].len, &h) ||
+            h.frame_type != WM_FRAME_DATA) {
+            continue;
+        }
+        CHECK(h.n == 0 && (anchors == 0) == ((h.flags & WM_FLAG_FIFO_OVERFLOW) != 0));
+        anchors++;
+    }
+    CHECK(anchors == 2);
     s = check_data(1, t0, 200, 0, 0);
     CHECK(s.bad == 0 && s.seq_gaps == 0 && (s.flags_or & WM_FLAG_FIFO_OVERFLOW));
     CHECK(core.stats.samples_dropped > 0);
+    CHECK(core.stats.samples_sent + core.stats.samples_dropped + core.q_count == imu_index);
+}
+
+static void test_sustained_overload_is_one_episode(void)
+{
+    /* MTU 23 and a stack that takes one notification per 10 ms: 100 samples/s for 200 */
+    unsigned k;
+    setup(23);
+    start(200, 40, 20, 0);
+    for (k = 0; k < 500; ++k) {
+        clock_us += 10000u;
+        budget = 1; /* one free buffer per connection event */
+        push(2);
+    }
+    budget = -1;
+    CHECK(core.stats.samples_dropped > 300);
+    CHECK(core.fifo_overflows == 1); /* one long episode, not one per frame */
+    CHECK(core.stats.samples_sent > 490); /* samples still flow: anchors do not starve them */
     CHECK(core.stats.samples_sent + core.stats.samples_dropped + core.q_count == imu_index);
 }
 
@@ -1042,6 +1077,7 @@ static const struct {
     T(test_mtu_changes_mid_stream),
     T(test_queue_overflow_drops_oldest),
     T(test_queue_overflow_compact_sends_flagged_anchor),
+    T(test_sustained_overload_is_one_episode),
     T(test_imu_fifo_loss),
     T(test_timestamp_wrap),
     T(test_restart_and_stop),
