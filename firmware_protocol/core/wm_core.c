@@ -672,6 +672,19 @@ uint8_t wm_core_role(const wm_core_t *c)
     return c->role;
 }
 
+int16_t wm_core_rescale(int16_t raw, int32_t gain_q15)
+{
+    int64_t num = (int64_t)raw * gain_q15;
+    int64_t v = num >= 0 ? (num + 16384) / 32768 : (num - 16384) / 32768;
+    if (v > INT16_MAX) {
+        return INT16_MAX;
+    }
+    if (v < INT16_MIN) {
+        return INT16_MIN;
+    }
+    return (int16_t)v;
+}
+
 int wm_core_streaming(const wm_core_t *c)
 {
     return c->streaming != 0u;

@@ -188,6 +188,13 @@ size_t wm_core_status(const wm_core_t *core, uint8_t *out, size_t cap);
 /* Current role (SET_ROLE or flash). The board uses it for its advertised name. */
 uint8_t wm_core_role(const wm_core_t *core);
 
+/*
+ * For IMU drivers: rescale a raw count to the protocol's LSB (full scale / 32768) by a gain in
+ * Q15 (32768 = 1.0), rounding to nearest and saturating to int16. E.g. an LSM6DS3 at +-1000
+ * dps counts 35 mdps/LSB, the protocol 1000/32768 dps/LSB: gain round(1.14688 * 32768) = 37581.
+ */
+int16_t wm_core_rescale(int16_t raw, int32_t gain_q15);
+
 /* Whether a stream runs (between START and STOP / disconnect). */
 int wm_core_streaming(const wm_core_t *core);
 

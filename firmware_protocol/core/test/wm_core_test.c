@@ -976,6 +976,17 @@ static void test_rate_conversion_208_to_200(void)
     CHECK(worst <= 1); /* linear in, linear out: within rounding */
 }
 
+static void test_rescale(void)
+{
+    CHECK(wm_core_rescale(1000, 32768) == 1000);
+    CHECK(wm_core_rescale(1000, 37581) == 1147);   /* 1000 * 1.14688, rounded */
+    CHECK(wm_core_rescale(-1000, 37581) == -1147); /* symmetric rounding */
+    CHECK(wm_core_rescale(30000, 37581) == INT16_MAX);
+    CHECK(wm_core_rescale(-30000, 37581) == INT16_MIN);
+    CHECK(wm_core_rescale(3, 16384) == 2 && wm_core_rescale(-3, 16384) == -2); /* 1.5 away */
+    CHECK(wm_core_rescale(0, 37581) == 0);
+}
+
 static void test_state_fits(void)
 {
     CHECK(wm_core_state_bytes() == sizeof(wm_core_t));
@@ -1090,6 +1101,7 @@ static const struct {
     T(test_clip_flags),
     T(test_magnetometer_frames),
     T(test_rate_conversion_208_to_200),
+    T(test_rescale),
     T(test_state_fits),
 };
 
