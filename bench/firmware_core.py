@@ -136,7 +136,9 @@ def arm_sizes(out: Path) -> dict[str, object] | None:
         if len(parts) == 4:
             symbols[parts[3]] = (parts[2], int(parts[1], 16))
     core_syms = _core_symbols(objs)
-    kept_text = sum(sz for name, (kind, sz) in symbols.items() if name in core_syms and kind in "Tt")
+    kept_text = sum(
+        sz for name, (kind, sz) in symbols.items() if name in core_syms and kind in "Tt"
+    )
     libgcc = {n: sz for n, (kind, sz) in symbols.items() if n.startswith("__udivmoddi4")}
     result["linked_core_and_codec_text_bytes"] = kept_text
     result["libgcc_64bit_division_bytes"] = sum(libgcc.values())

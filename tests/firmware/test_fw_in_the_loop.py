@@ -54,7 +54,9 @@ async def firmware_rig(
             radio.sensors.append(sensor)
             sensors[role] = sensor
         backends = await radio.bleak_backends()
-        hub = SensorHub(HubConfig(), client_backend=backends.client, scanner_backend=backends.scanner)
+        hub = SensorHub(
+            HubConfig(), client_backend=backends.client, scanner_backend=backends.scanner
+        )
         try:
             await hub.connect()
             yield hub, sensors
