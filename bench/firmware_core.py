@@ -89,9 +89,9 @@ def instructions_per_sample(exe: Path, samples: int) -> dict[str, float] | None:
         return None
 
     def ir(n: int, mtu: int) -> int:
+        cmd = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null"]
         proc = subprocess.run(
-            [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", str(exe), str(n)]
-            + [str(mtu)],
+            [*cmd, str(exe), str(n), str(mtu)],
             capture_output=True,
             text=True,
             check=True,
@@ -211,8 +211,9 @@ def main() -> None:
         assert isinstance(arm, dict)
         for name, sz in arm["objects"].items():
             print(f"  {name} (-Os, Cortex-M4F): {sz['text']} bytes of code, {sz['bss']} of bss")
+        kept = arm["linked_core_and_codec_text_bytes"]
         print(
-            f"  linked (size_probe, --gc-sections): core + codec {arm['linked_core_and_codec_text_bytes']}"
+            f"  linked (size_probe, --gc-sections): core + codec {kept}"
             f" bytes of flash + {arm['libgcc_64bit_division_bytes']} bytes of libgcc 64-bit "
             f"division; RAM: the state {arm['state_bytes']} bytes + stack "
             f"{arm['stack_bytes_deepest_chain']} bytes ({arm['stack_chain']})"

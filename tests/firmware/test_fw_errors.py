@@ -35,7 +35,7 @@ def test_demo_firmware_kind_needs_headless(capsys: pytest.CaptureFixture[str]) -
 def test_no_compiler_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no cc, gcc or clang there
     monkeypatch.delenv("CC", raising=False)
-    with pytest.raises(FirmwareBuildError, match="needs a C compiler.*apt-get install gcc"):
+    with pytest.raises(FirmwareBuildError, match=r"needs a C compiler.*apt-get install gcc"):
         build_core_library(tmp_path / "out")
 
 
