@@ -72,6 +72,7 @@ int main(void)
     wm_core_connected(&core, 247, 6);
     for (;;) {
         wm_core_ctrl_write(&core, buf, sink);
+        samples[3] = wm_core_rescale(samples[3], 37581);
         wm_core_push_samples(&core, samples, 1, 6, 0);
         wm_core_poll(&core);
         wm_core_set_mtu(&core, (uint16_t)(23u + sink));
