@@ -47,6 +47,9 @@ from winkmon.virtual.source import SampleSource
 
 log = logging.getLogger(__name__)
 
+#: Samples the board reads from the IMU FIFO before it polls the core again.
+FIFO_CHUNK = 32
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class FirmwareBoardConfig:
@@ -138,7 +141,12 @@ class FirmwareSensor(VirtualSensor):
             mag = got.mag_uT if got.mag_uT is not None else np.zeros((n, 3))
         raw, _ = encode_samples(got.acc_m_s2, got.gyr_rad_s, imu.acc_range, imu.gyr_range, mag)
         imu.read = due
-        self.core.push_samples(raw)
+        # A FIFO that filled while the loop was held up (a busy host) is read in chunks with
+        # a poll between them, as a board drains its IMU FIFO: the core's queue then overflows
+        # only when the radio cannot keep up, not because the host paused.
+        for start in range(0, n, FIFO_CHUNK):
+            self.core.push_samples(raw[start : start + FIFO_CHUNK])
+            self.core.poll()
 
     # ------------------------------------------------------------------ identity, records
     @property
