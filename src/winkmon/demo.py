@@ -70,10 +70,14 @@ class DemoFaults:
 
 @contextlib.asynccontextmanager
 async def open_demo(
-    seed: int = 0, thresholds: Thresholds | None = None, faults: DemoFaults | None = None
+    seed: int = 0,
+    thresholds: Thresholds | None = None,
+    faults: DemoFaults | None = None,
+    sensor_kind: str = "winkmon",
 ) -> AsyncIterator[tuple[SensorHub, Pipeline, AthleteProfile]]:
     """A connected hub on two virtual sensors, a pipeline and the demo athlete's profile
-    (with ``thresholds`` instead of the defaults, if given), with ``faults`` injected."""
+    (with ``thresholds`` instead of the defaults, if given), with ``faults`` injected.
+    ``sensor_kind`` is the sensors' firmware (:data:`winkmon.virtual.rig.SENSOR_KINDS`)."""
     from winkmon.virtual.rig import VirtualRigConfig, open_virtual_rig
     from winkmon.virtual.sensor import FaultConfig
     from winkmon.virtual.sim_source import SimSource
@@ -91,7 +95,8 @@ async def open_demo(
         )
         for role in (Role.SACRUM, Role.LUMBAR)
     }
-    async with open_virtual_rig(VirtualRigConfig(faults=sensor_faults), source) as rig:
+    config = VirtualRigConfig(faults=sensor_faults, sensor_kind=sensor_kind, shared_timeline=True)
+    async with open_virtual_rig(config, source) as rig:
         hub = rig.hub
         loop = asyncio.get_running_loop()
         handles = [

@@ -57,6 +57,7 @@ async def run_async(
     record: Path | None = None,
     json_out: str | None = None,
     faults: DemoFaults | None = None,
+    sensor_kind: str = "winkmon",
 ) -> dict[str, int]:
     """The demo for ``seconds`` on the terminal; ``record``: keep every notification in a
     recording; ``json_out``: write the live reps and alerts as ``winkmon report --json`` does
@@ -83,10 +84,14 @@ async def run_async(
 
     print(f"winkmon demo: calibrating the simulated athlete (seed {seed})...", file=out, flush=True)
     async with contextlib.AsyncExitStack() as stack:
-        hub, pipeline, profile = await stack.enter_async_context(open_demo(seed, faults=faults))
+        hub, pipeline, profile = await stack.enter_async_context(
+            open_demo(seed, faults=faults, sensor_kind=sensor_kind)
+        )
         th = profile.thresholds
+        firmware = " (firmware core in the loop)" if sensor_kind == "winkmon-fw" else ""
         print(
-            f"connected to two virtual sensors; thresholds: flexion > +{th.flexion_deg:g} deg, "
+            f"connected to two virtual sensors{firmware}; "
+            f"thresholds: flexion > +{th.flexion_deg:g} deg, "
             f"extension lost > {th.loss_deg:g} deg. Running {seconds:g} s.",
             file=out,
             flush=True,
@@ -143,6 +148,16 @@ def run(
     record: Path | None = None,
     json_out: str | None = None,
     faults: DemoFaults | None = None,
+    sensor_kind: str = "winkmon",
 ) -> int:
-    asyncio.run(run_async(seconds, seed, record=record, json_out=json_out, faults=faults))
+    asyncio.run(
+        run_async(
+            seconds,
+            seed,
+            record=record,
+            json_out=json_out,
+            faults=faults,
+            sensor_kind=sensor_kind,
+        )
+    )
     return 0

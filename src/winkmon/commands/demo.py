@@ -13,6 +13,10 @@ from typing import Any
 
 from winkmon.commands._display import display_available, offscreen_if_headless, require_display
 
+#: --sensor-kind values (the keys of winkmon.virtual.rig.SENSOR_KINDS, kept here so that
+#: ``winkmon --help`` does not import bumble).
+SENSOR_KINDS = ("winkmon", "winkmon-fw")
+
 
 def register(subparsers: Any) -> None:
     p: argparse.ArgumentParser = subparsers.add_parser(
@@ -33,6 +37,13 @@ def register(subparsers: Any) -> None:
         help="render the window after --seconds of demo to FILE (PNG) and exit",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the simulated athlete")
+    p.add_argument(
+        "--sensor-kind",
+        choices=SENSOR_KINDS,
+        default="winkmon",
+        help="the virtual sensors' firmware: winkmon (Python emulator, default) or winkmon-fw "
+        "(the C firmware core built for this machine; needs a C compiler; with --headless)",
+    )
     p.add_argument(
         "--record", metavar="OUT", help="with --headless: record the session to OUT.winkmon"
     )
@@ -103,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
             "--record, --json, --disconnect, --loss and --reset-clock go with --headless "
             "(in the dashboard: Ctrl+R records)"
         )
+    if args.sensor_kind != "winkmon" and not args.headless:
+        raise WinkmonError(f"--sensor-kind {args.sensor_kind} runs with --headless only (for now)")
     if args.headless:
         from winkmon import demo_headless
         from winkmon.demo import DemoFaults
@@ -124,7 +137,14 @@ def run(args: argparse.Namespace) -> int:
                 raise WinkmonError(f"{record}: already exists (choose another name)")
         seconds = 90.0 if args.seconds is None else args.seconds
         return int(
-            demo_headless.run(seconds, args.seed, record=record, json_out=args.json, faults=faults)
+            demo_headless.run(
+                seconds,
+                args.seed,
+                record=record,
+                json_out=args.json,
+                faults=faults,
+                sensor_kind=args.sensor_kind,
+            )
             or 0
         )
 
