@@ -61,6 +61,16 @@ def register(subparsers: Any) -> None:
         help="write time_s,lumbopelvic_deg,depth_cm,pelvis_tilt_deg",
     )
     p.add_argument(
+        "--html",
+        metavar="OUT",
+        help="write a self-contained HTML report to send (plots inside, no network needed)",
+    )
+    p.add_argument(
+        "--pdf",
+        metavar="OUT",
+        help="write the HTML report as a PDF (needs Chromium: apt-get install chromium)",
+    )
+    p.add_argument(
         "--orientation",
         default="vqf",
         choices=["vqf", "madgwick", "mahony", "ekf"],
@@ -98,7 +108,15 @@ def run(args: argparse.Namespace) -> int:
         )
         damage = rec.damage
         path = rec.path
+        info = None
+        if args.html or args.pdf:
+            from winkmon.reports.html import session_info
+
+            a = result.angles
+            info = session_info(rec, float(a.t_s[-1] - a.t_s[0]) if len(a) else 0.0)
     doc = report_document(result, profile, str(path), damage, revision=args.revision)
+    if info is not None:
+        _write_html_pdf(doc, result, info, args.html, args.pdf)
     try:
         if args.json:
             text = json.dumps(doc, indent=2, allow_nan=False)
@@ -117,6 +135,29 @@ def run(args: argparse.Namespace) -> int:
     if damage:
         print(f"winkmon: warning: {damage}; reported up to the damage", file=sys.stderr)
     return 0
+
+
+def _write_html_pdf(
+    doc: dict[str, Any], result: SessionResult, info: Any, html: str | None, pdf: str | None
+) -> None:
+    """The HTML report (``--html``) and its PDF (``--pdf``, printed by headless Chromium)."""
+    import tempfile
+
+    from winkmon.errors import WinkmonError
+    from winkmon.reports.browser import print_pdf
+    from winkmon.reports.html import render_session
+
+    page = render_session(doc, result, info)
+    try:
+        if html:
+            Path(html).write_text(page, encoding="utf-8")
+        if pdf:
+            with tempfile.TemporaryDirectory(prefix="winkmon-report-") as tmp:
+                src = Path(tmp) / "report.html"
+                src.write_text(page, encoding="utf-8")
+                print_pdf(src, Path(pdf))
+    except OSError as exc:
+        raise WinkmonError(f"cannot write {exc.filename}: {exc.strerror}") from None
 
 
 def _analyze_with_progress(
