@@ -257,7 +257,7 @@ def depth_chart(reps: list[dict[str, Any]], a: AngleBlock) -> str:
     finite = d[np.isfinite(d)]
     hi = float(finite.max()) if len(finite) else 40.0
     lo = min(0.0, float(finite.min()) if len(finite) else 0.0)
-    c = Chart(t0, t1, lo - 2.0, hi + 6.0, y_down=True, height_px=150, margin_top=8)
+    c = Chart(t0, t1, lo - 2.0, hi + 6.0, y_down=True, height_px=150, margin_top=8, signed=False)
     for r in reps:
         c.band(r["start_s"], r["end_s"], c.y_lo, c.y_hi, "rep-band")
     c.series(t, d, "depth")

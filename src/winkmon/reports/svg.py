@@ -72,6 +72,10 @@ class Chart:
     margin_top: int = 22
     margin_bottom: int = 26
     label: str = ""
+    #: Tick labels for the x axis at given x values (default: seconds).
+    x_labels: list[tuple[float, str]] | None = None
+    #: Tick labels with a sign (+5, -5: angles); False for depths and percentages.
+    signed: bool = True
     parts: list[str] = field(default_factory=list)
 
     @property
@@ -180,23 +184,25 @@ class Chart:
         while v <= self.y_hi + 1e-9:
             yy = self.y(v)
             out.append(f'<line class="grid" x1="{x0}" x2="{x1}" y1="{yy:.1f}" y2="{yy:.1f}"/>')
+            text = f"{v:+g}" if self.signed and v != 0 else f"{v:g}"
             out.append(
                 f'<text class="tick" x="{x0 - 5}" y="{yy + 3.5:.1f}" text-anchor="end">'
-                f"{v:+g}</text>"
-                if not self.y_down
-                else f'<text class="tick" x="{x0 - 5}" y="{yy + 3.5:.1f}" text-anchor="end">'
-                f"{v:g}</text>"
+                f"{text}</text>"
             )
             v += step
-        tstep = nice_step(self.t1_s - self.t0_s, 8)
-        t = math.ceil(self.t0_s / tstep) * tstep
-        while t <= self.t1_s + 1e-9:
-            xx = self.x(t)
+        ticks = self.x_labels
+        if ticks is None:
+            tstep = nice_step(self.t1_s - self.t0_s, 8)
+            t = math.ceil(self.t0_s / tstep) * tstep
+            ticks = []
+            while t <= self.t1_s + 1e-9:
+                ticks.append((t, f"{t:g} s"))
+                t += tstep
+        for t, text in ticks:
             out.append(
-                f'<text class="tick" x="{xx:.1f}" y="{y1 + 15:.1f}" text-anchor="middle">'
-                f"{t:g} s</text>"
+                f'<text class="tick" x="{self.x(t):.1f}" y="{y1 + 15:.1f}" '
+                f'text-anchor="middle">{escape(text)}</text>'
             )
-            t += tstep
         return out
 
     def _frame(self) -> list[str]:
