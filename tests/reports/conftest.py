@@ -10,9 +10,9 @@ from reports_testutil import Analysed
 
 from winkmon.cli import main
 from winkmon.commands.report import report_document
-from winkmon.pipeline.offline import analyze_recording
 from winkmon.profiles import ProfileStore
 from winkmon.recording import Recording
+from winkmon.reports.analysis import analyze_recording
 from winkmon.reports.html import session_info
 
 SAMPLE = Path(__file__).resolve().parents[2] / "recordings" / "demo.winkmon"

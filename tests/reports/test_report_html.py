@@ -54,8 +54,8 @@ def test_angle_line_is_coloured_by_zone(analysed: Analysed) -> None:
 def test_without_a_profile_the_page_says_so_and_draws_depth_only(analysed: Analysed) -> None:
     from winkmon.commands.report import report_document
     from winkmon.pipeline.model import AthleteModel
-    from winkmon.pipeline.offline import analyze_recording
     from winkmon.recording import Recording
+    from winkmon.reports.analysis import analyze_recording
 
     with Recording.open(analysed.session) as rec:
         res = analyze_recording(rec, AthleteModel.uncalibrated())

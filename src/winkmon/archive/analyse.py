@@ -127,8 +127,8 @@ def analyse(task: Task) -> SessionRows:
     from winkmon import __version__
     from winkmon.commands.report import report_document
     from winkmon.pipeline.model import AthleteModel
-    from winkmon.pipeline.offline import analyze_recording
     from winkmon.recording import Recording
+    from winkmon.reports.analysis import analyze_recording
 
     path = Path(task.path)
     with Recording.open(path, partial_ok=True) as rec:
