@@ -221,30 +221,55 @@ def angle_chart(doc: dict[str, Any], reps: list[dict[str, Any]], a: AngleBlock) 
     )
 
 
-def _rep_depth_curves(t: np.ndarray, d: np.ndarray, reps: list[dict[str, Any]]) -> np.ndarray:
-    """Each rep's depth curve, NaN between reps.
+#: A step this large between two depth samples early in a rep is the tracker recognising the
+#: rep (it then measures from the rep's start height), not movement, cm.
+RECOGNISED_STEP_CM = 3.0
 
-    The live depth is integrated from the rep's start and drifts by a few cm over a rep; the
+
+def rep_depth_curve(
+    t: np.ndarray, d: np.ndarray, start_s: float, end_s: float, depth_cm: float | None
+) -> np.ndarray:
+    """One rep's depth for the eye, on the samples of ``t`` in [start_s, end_s] (NaN elsewhere).
+
+    The live tracker recognises a rep a moment after it started and dates it back; until then
+    its depth output was still the idle estimate, so the samples before that step (the largest
+    jump of more than :data:`RECOGNISED_STEP_CM` in the descent's first half) are drawn as a
+    straight line from standing. The integrated depth drifts a few cm over a rep and the
     athlete stands at both ends, so the drift is taken out as a straight line that makes the
-    curve zero at the start and the end, and the curve is scaled so that its deepest point is
-    the rep's reported (refined) depth: the plot shows the live curve's shape and agrees with
-    the table. Between reps the integrated height means nothing and is left out.
+    curve zero at the end; the curve is then scaled so that its deepest point is the rep's
+    reported (refined) depth: the plot shows the live curve's shape and agrees with the table.
     """
     out = np.full(len(t), np.nan)
+    idx = np.flatnonzero((t >= start_s) & (t <= end_s))
+    seg = d[idx].astype(float)
+    ok = np.isfinite(seg)
+    if ok.sum() < 2:
+        return out
+    seg = np.interp(t[idx], t[idx][ok], seg[ok])
+    k_bottom = int(np.argmax(seg))
+    steps = np.abs(np.diff(seg[: max(2, k_bottom // 2 + 1)]))
+    if len(steps) and steps.max() > RECOGNISED_STEP_CM:
+        k = int(np.argmax(steps)) + 1  # first sample after the step
+        seg[:k] = seg[0] + (t[idx][:k] - t[idx][0]) * (seg[k] - seg[0]) / (
+            (t[idx][k] - t[idx][0]) or 1.0
+        )
+    seg = seg - seg[0]
+    seg = seg - (t[idx] - t[idx][0]) * seg[-1] / ((t[idx][-1] - t[idx][0]) or 1.0)
+    peak = float(np.max(seg))
+    if peak > 1.0 and depth_cm is not None and math.isfinite(depth_cm):
+        seg = seg * (depth_cm / peak)
+    out[idx] = seg
+    return out
+
+
+def _rep_depth_curves(t: np.ndarray, d: np.ndarray, reps: list[dict[str, Any]]) -> np.ndarray:
+    """Each rep's :func:`rep_depth_curve`, NaN between reps (the integrated height between reps
+    means nothing)."""
+    out = np.full(len(t), np.nan)
     for r in reps:
-        idx = np.flatnonzero((t >= r["start_s"]) & (t <= r["end_s"]))
-        seg = d[idx]
-        ok = np.flatnonzero(np.isfinite(seg))
-        if len(ok) < 2:
-            continue
-        ta, tb = t[idx[ok[0]]], t[idx[ok[-1]]]
-        da, db = seg[ok[0]], seg[ok[-1]]
-        ramp = da + (t[idx] - ta) * (db - da) / ((tb - ta) or 1.0)
-        curve = seg - ramp
-        peak = float(np.nanmax(curve))
-        if peak > 1.0 and r["depth_cm"] is not None:
-            curve = curve * (r["depth_cm"] / peak)
-        out[idx] = curve
+        curve = rep_depth_curve(t, d, r["start_s"], r["end_s"], r["depth_cm"])
+        have = np.isfinite(curve)
+        out[have] = curve[have]
     return out
 
 
