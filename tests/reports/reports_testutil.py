@@ -10,6 +10,8 @@ from winkmon.pipeline.offline import SessionResult
 from winkmon.profiles import AthleteProfile
 from winkmon.reports.html import SessionInfo
 
+SAMPLE_PATH = Path(__file__).resolve().parents[2] / "recordings" / "demo.winkmon"
+
 
 @dataclass
 class Analysed:

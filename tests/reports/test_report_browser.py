@@ -120,3 +120,16 @@ def test_pdf_without_chromium_is_a_one_line_error(
     err = capsys.readouterr().err
     assert rc == 2
     assert "apt-get install chromium" in err and len(err.strip().splitlines()) == 1
+
+
+def test_report_without_a_profile_renders_its_depth_plots(tmp_path: Path) -> None:
+    """The issue's check as written: no --athlete, the shipped recording."""
+    _need("chromium", "chromium")
+    from reports_testutil import SAMPLE_PATH
+
+    html = tmp_path / "r.html"
+    assert main(["report", str(SAMPLE_PATH), "--no-save", "--html", str(html)]) == 0
+    dom = browser.dump_dom(html)
+    assert dom.count('<svg class="plot depth"') == 2 and '<svg class="plot angle"' not in dom
+    assert "no athlete profile" in dom
+    assert re.search(r"https?:|src=|<link", html.read_text(encoding="utf-8")) is None
