@@ -52,3 +52,12 @@ def test_clean_session_and_loss_only() -> None:
     assert [a.topic for a in what_to_work_on(_set(1, 0.0, [OK] * 5))] == ["keep"]
     assert [a.topic for a in what_to_work_on(_set(1, 0.0, [OK, LOST, LOST]))] == ["control"]
     assert what_to_work_on(_set(1, 0.0, [Verdict.UNAVAILABLE] * 3)) == []
+
+
+def test_the_pattern_in_more_sets_comes_first() -> None:
+    early = _set(1, 0.0, [FLEX, OK, OK, OK])
+    late = _set(5, 100.0, [OK, OK, FLEX, FLEX]) + _set(9, 200.0, [OK, OK, OK, FLEX])
+    assert [a.topic for a in what_to_work_on(early + late)][:2] == ["fatigue", "mobility"]
+    assert [a.topic for a in what_to_work_on(early + _set(5, 100.0, [FLEX, OK]))][:1] == [
+        "mobility"
+    ]

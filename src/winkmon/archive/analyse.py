@@ -16,7 +16,10 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from winkmon.profiles import AthleteProfile
 
 #: Bytes read at a time while hashing a recording.
 HASH_CHUNK = 1 << 20
@@ -53,11 +56,12 @@ def profile_key(profiles_dir: Path | None, athlete: str | None) -> str:
     """What a re-run must match to skip a session: the stored profile's bytes, hashed."""
     if profiles_dir is None or athlete is None:
         return "-"
+    from winkmon.errors import ProfileError
     from winkmon.profiles import profile_file_name
 
     try:
         p = profiles_dir / profile_file_name(athlete)
-    except Exception:  # a name without letters or digits has no profile file
+    except ProfileError:  # a name without letters or digits has no profile file
         return "-"
     if not p.is_file():
         return "-"
@@ -83,8 +87,11 @@ class SessionRows:
     reps: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _model_for(rec: Any, athlete: str | None, profiles_dir: str | None) -> tuple[Any, str]:
-    """The profile to analyse with and where it came from (see the module doc)."""
+def choose_profile(
+    rec: Any, athlete: str | None, profiles_dir: str | None
+) -> tuple[AthleteProfile | None, str]:
+    """The profile to analyse an open recording with, and where it came from: ``recording``,
+    ``profile``, ``session`` or ``none`` (see the module doc)."""
     import logging
 
     from winkmon.errors import CalibrationError, ProfileError, WinkmonError
@@ -132,7 +139,7 @@ def analyse(task: Task) -> SessionRows:
 
     path = Path(task.path)
     with Recording.open(path, partial_ok=True) as rec:
-        profile, source = _model_for(rec, task.athlete, task.profiles_dir)
+        profile, source = choose_profile(rec, task.athlete, task.profiles_dir)
         model = profile.model() if profile is not None else AthleteModel.uncalibrated()
         result = analyze_recording(rec, model)
         meta = rec.meta

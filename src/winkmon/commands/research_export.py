@@ -39,12 +39,12 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from winkmon.archive.analyse import _model_for
+    from winkmon.archive.analyse import choose_profile
     from winkmon.commands.report import report_document
     from winkmon.errors import WinkmonError
     from winkmon.exports.session import export_research
     from winkmon.pipeline.model import AthleteModel
-    from winkmon.profiles import ProfileStore, resolve_profiles_dir
+    from winkmon.profiles import AthleteProfile, ProfileStore, resolve_profiles_dir
     from winkmon.recording import Recording, load_samples
     from winkmon.reports.analysis import analyze_recording
     from winkmon.reports.html import session_info
@@ -52,11 +52,12 @@ def run(args: argparse.Namespace) -> int:
     if not 10.0 <= args.rate <= 1000.0:
         raise WinkmonError(f"--rate must be 10..1000 Hz, not {args.rate:g}")
     with Recording.open(args.session) as rec:
+        profile: AthleteProfile | None
         if args.athlete:
             profile = ProfileStore(resolve_profiles_dir(args.profiles)).load(args.athlete)
             source = "profile"
         else:
-            profile, source = _model_for(rec, None, None)
+            profile, source = choose_profile(rec, None, None)
         model = profile.model() if profile is not None else AthleteModel.uncalibrated()
         result = analyze_recording(rec, model)
         a = result.angles

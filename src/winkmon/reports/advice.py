@@ -67,6 +67,8 @@ def what_to_work_on(reps: Sequence[Rep]) -> list[Advice]:
                 "every rep.",
             )
         )
+    if early and late and len(late) > len(early):
+        out.reverse()  # the pattern seen in more sets first
     phases = {r.peak_phase for r in flex}
     if flex and phases == {"descent"}:
         out.append(
