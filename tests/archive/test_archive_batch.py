@@ -51,6 +51,18 @@ def test_dataset_is_partitioned_by_athlete_and_date_with_units(dataset: Path) ->
     assert len(_rows(dataset, "sessions")) == N
 
 
+def test_dask_dataframe_reads_the_dataset_as_it_is(dataset: Path) -> None:
+    """A study that outgrows one machine reads the folders with Dask (or Spark) directly."""
+    import dask.dataframe as dd
+
+    df = dd.read_parquet(str(dataset / "reps"), engine="pyarrow").compute()
+    reps = _rows(dataset, "reps")
+    assert len(df) == len(reps)
+    assert {"athlete", "date", "depth_cm", "verdict"} <= set(df.columns)
+    per = df.groupby(df["athlete"].astype(str))["rep"].count().to_dict()
+    assert per == {a: sum(r["athlete"] == a for r in reps) for a in ATHLETES}
+
+
 def test_duckdb_answers_per_athlete_queries(dataset: Path) -> None:
     con = connect_dataset(dataset)
     per = con.execute(
