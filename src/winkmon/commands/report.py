@@ -63,6 +63,16 @@ def register(subparsers: Any) -> None:
         help="write time_s,lumbopelvic_deg,depth_cm,pelvis_tilt_deg",
     )
     p.add_argument(
+        "--html",
+        metavar="OUT",
+        help="write a self-contained HTML report to send (plots inside, no network needed)",
+    )
+    p.add_argument(
+        "--pdf",
+        metavar="OUT",
+        help="write the HTML report as a PDF (needs Chromium: apt-get install chromium)",
+    )
+    p.add_argument(
         "--orientation",
         default="vqf",
         choices=["vqf", "madgwick", "mahony", "ekf"],
@@ -109,8 +119,16 @@ def run(args: argparse.Namespace) -> int:
         )
         damage = rec.damage
         path = rec.path
+        info = None
+        if args.html or args.pdf:
+            from winkmon.reports.html import session_info
+
+            a = result.angles
+            info = session_info(rec, float(a.t_s[-1] - a.t_s[0]) if len(a) else 0.0)
     doc = report_document(result, profile, str(path), damage, revision=args.revision)
     inputs = _input_files(path, profile, args)
+    if info is not None:
+        _write_html_pdf(doc, result, info, args.html, args.pdf, inputs, args.overwrite)
     try:
         if args.json:
             write_json(args.json, doc, inputs=inputs, overwrite=args.overwrite)
@@ -152,6 +170,37 @@ def recorded_profile(rec: Any) -> AthleteProfile | None:
         file=sys.stderr,
     )
     return profile
+
+
+def _write_html_pdf(
+    doc: dict[str, Any],
+    result: SessionResult,
+    info: Any,
+    html: str | None,
+    pdf: str | None,
+    inputs: list[Path],
+    overwrite: bool,
+) -> None:
+    """The HTML report (``--html``) and its PDF (``--pdf``, printed by headless Chromium)."""
+    import tempfile
+
+    from winkmon.errors import WinkmonError
+    from winkmon.reports.browser import print_pdf
+    from winkmon.reports.html import render_session
+    from winkmon.safe_io import check_output, write_text
+
+    page = render_session(doc, result, info)
+    try:
+        if html:
+            write_text(html, page, inputs=inputs, overwrite=overwrite)
+        if pdf:
+            check_output(Path(pdf), inputs=inputs, overwrite=overwrite)
+            with tempfile.TemporaryDirectory(prefix="winkmon-report-") as tmp:
+                src = Path(tmp) / "report.html"
+                src.write_text(page, encoding="utf-8")
+                print_pdf(src, Path(pdf))
+    except OSError as exc:
+        raise WinkmonError(f"cannot write {exc.filename}: {exc.strerror}") from None
 
 
 def _analyze_with_progress(

@@ -156,6 +156,9 @@ class DashboardWindow(QMainWindow):
         self.record_action.triggered.connect(self.toggle_recording)
         self.addAction(self.record_action)
         file_menu.addAction(self.record_action)
+        from winkmon.gui.export_image import add_export_actions
+
+        add_export_actions(self, file_menu)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
