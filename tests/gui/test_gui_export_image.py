@@ -16,7 +16,7 @@ from winkmon.gui.sound import SoundPlayer
 from winkmon.gui.window import DashboardWindow
 from winkmon.pipeline.events import Verdict
 from winkmon.recording import Recording, load_samples
-from winkmon.reports.analysis import analyze_recording
+from winkmon.session.offline import analyze_recording
 
 SAMPLE = Path(__file__).resolve().parents[2] / "recordings" / "demo.winkmon"
 RED = np.array([0xEF, 0x44, 0x44])

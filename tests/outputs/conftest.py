@@ -9,7 +9,7 @@ import pytest
 from winkmon.calibration import calibrate
 from winkmon.pipeline.offline import SessionResult
 from winkmon.recording import Recording, load_samples
-from winkmon.reports.analysis import analyze_recording
+from winkmon.session.offline import analyze_recording
 
 SAMPLE = Path(__file__).resolve().parents[2] / "recordings" / "demo.winkmon"
 

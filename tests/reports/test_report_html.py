@@ -55,7 +55,7 @@ def test_without_a_profile_the_page_says_so_and_draws_depth_only(analysed: Analy
     from winkmon.commands.report import report_document
     from winkmon.pipeline.model import AthleteModel
     from winkmon.recording import Recording
-    from winkmon.reports.analysis import analyze_recording
+    from winkmon.session.offline import analyze_recording
 
     with Recording.open(analysed.session) as rec:
         res = analyze_recording(rec, AthleteModel.uncalibrated())
