@@ -58,6 +58,7 @@ async def run_async(
     json_out: str | None = None,
     faults: DemoFaults | None = None,
     sensor_kind: str = "winkmon",
+    lsl: bool = False,
 ) -> dict[str, int]:
     """The demo for ``seconds`` on the terminal; ``record``: keep every notification in a
     recording; ``json_out``: write the live reps and alerts as ``winkmon report --json`` does
@@ -100,6 +101,12 @@ async def run_async(
         session.step_listeners.append(on_step)
         collector = ResultCollector(pipeline)
         session.step_listeners.append(collector)
+        if lsl:
+            from winkmon.outputs.lsl import LslPublisher
+
+            publisher = stack.enter_context(LslPublisher(session_start_ns=hub.session_start_ns))
+            session.step_listeners.append(publisher.push_step)
+            print("publishing Lab Streaming Layer streams winkmon-angle, winkmon-events", file=out)
         recorder: SessionRecorder | None = None
         if record is not None:
             writer = stack.enter_context(
@@ -149,6 +156,7 @@ def run(
     json_out: str | None = None,
     faults: DemoFaults | None = None,
     sensor_kind: str = "winkmon",
+    lsl: bool = False,
 ) -> int:
     asyncio.run(
         run_async(
@@ -158,6 +166,7 @@ def run(
             json_out=json_out,
             faults=faults,
             sensor_kind=sensor_kind,
+            lsl=lsl,
         )
     )
     return 0

@@ -15,6 +15,7 @@ from winkmon import __version__
 from winkmon.archive.batch import run_batch
 from winkmon.archive.query import connect_dataset, history
 from winkmon.cli import main
+from winkmon.errors import WinkmonError
 
 N = len(ATHLETES) * SESSIONS_EACH
 
@@ -74,7 +75,9 @@ def test_duckdb_answers_per_athlete_queries(dataset: Path) -> None:
         mine = [r for r in reps if r["athlete"] == athlete]
         assert n == len(mine) and winks == sum(r["verdict"] == "flexion" for r in mine)
         assert sessions <= SESSIONS_EACH
-    rows = history(con, "ana")  # any case, like profile names
+    rows = history(con, "Ana")  # the name as given, like profile names
+    with pytest.raises(WinkmonError, match="athletes: Ana"):
+        history(con, "ana")
     assert [r.date for r in rows] == [f"2026-11-{10 + 3 * k}" for k in range(SESSIONS_EACH)]
     for r in rows:
         mine = [x for x in reps if x["session_id"] == r.session_id]

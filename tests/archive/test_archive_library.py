@@ -41,7 +41,7 @@ def test_history_html_and_errors(
     library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     html = tmp_path / "h.html"
-    rc = main(["history", "--athlete", "dev", "--library", str(library), "--html", str(html)])
+    rc = main(["history", "--athlete", "Dev", "--library", str(library), "--html", str(html)])
     assert rc == 0
     page = html.read_text()
     assert page.count('<svg class="plot trend"') == 3

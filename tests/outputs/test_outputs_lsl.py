@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 
@@ -117,3 +118,35 @@ def test_live_offset_maps_the_host_clock() -> None:
         assert pub.offset_s is not None
         # a sample measured 5 s into the session was measured about now
         assert abs(5.0 + pub.offset_s - pylsl.local_clock()) < 0.5
+
+
+def test_the_live_demo_publishes_its_angle_on_lsl() -> None:
+    """`winkmon demo --headless --lsl`: the live session's output reaches an LSL inlet in
+    another process, stamped on LSL's clock."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "winkmon", "demo", "--headless", "--seconds", "12", "--lsl"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        found = pylsl.resolve_byprop("name", "winkmon-angle", timeout=30.0)
+        assert found, "no winkmon-angle stream"
+        inlet = pylsl.StreamInlet(found[0], max_buflen=60, recover=False)
+        got: list[list[float]] = []
+        stamps: list[float] = []
+        deadline = pylsl.local_clock() + 20.0
+        while len(got) < 200 and pylsl.local_clock() < deadline:
+            chunk, ts = inlet.pull_chunk(timeout=1.0)
+            got.extend(chunk)
+            stamps.extend(ts)
+        assert len(got) >= 200  # 2 s of the 100 Hz grid
+        assert all(b > a for a, b in itertools.pairwise(stamps))
+        assert abs(stamps[-1] - pylsl.local_clock()) < 5.0  # on LSL's clock, recent
+    finally:
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "publishing Lab Streaming Layer streams" in out

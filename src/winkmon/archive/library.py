@@ -93,7 +93,6 @@ def scan(paths: Iterable[str | os.PathLike[str]], root: Path | None = None) -> l
 
 
 def same_athlete(a: str | None, b: str) -> bool:
-    """Names compare like profile files do: case and punctuation do not matter."""
-    from winkmon.profiles import profile_file_name
-
-    return a is not None and profile_file_name(a) == profile_file_name(b)
+    """Names match exactly, as athlete profiles do ("Zoë" and "Zoé" are two athletes); a
+    near miss is answered with the list of names there are."""
+    return a is not None and a == b

@@ -100,7 +100,7 @@ class HistoryRow:
 
 
 def history(con: duckdb.DuckDBPyConnection, athlete: str) -> list[HistoryRow]:
-    """The athlete's sessions, oldest first (names match like profile files: any case)."""
+    """The athlete's sessions, oldest first (the name matches exactly, as profiles do)."""
     from winkmon.archive.library import same_athlete
 
     known = [a for (a,) in con.execute("SELECT DISTINCT athlete FROM sessions").fetchall()]

@@ -69,6 +69,12 @@ def register(subparsers: Any) -> None:
         help="with --headless: lose this percentage of notifications at random",
     )
     p.add_argument(
+        "--lsl",
+        action="store_true",
+        help="with --headless: publish the angle, depth and rep/alert events as Lab Streaming "
+        "Layer streams",
+    )
+    p.add_argument(
         "--reset-clock",
         action="store_true",
         help="with --headless: the sensors' clocks restart from 0 when they reconnect",
@@ -108,10 +114,12 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         args.headless = True
-    headless_only = args.record or args.json or args.disconnect or args.loss or args.reset_clock
+    headless_only = (
+        args.record or args.json or args.disconnect or args.loss or args.reset_clock or args.lsl
+    )
     if headless_only and not args.headless:
         raise WinkmonError(
-            "--record, --json, --disconnect, --loss and --reset-clock go with --headless "
+            "--record, --json, --disconnect, --loss, --reset-clock and --lsl go with --headless "
             "(in the dashboard: Ctrl+R records)"
         )
     if args.sensor_kind != "winkmon" and not args.headless:
@@ -144,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
                 json_out=args.json,
                 faults=faults,
                 sensor_kind=args.sensor_kind,
+                lsl=args.lsl,
             )
             or 0
         )

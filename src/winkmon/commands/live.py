@@ -18,6 +18,11 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--athlete", required=True, metavar="NAME", help="whose profile to use")
     p.add_argument("--profiles", metavar="DIR", help="athlete profile directory")
+    p.add_argument(
+        "--lsl",
+        action="store_true",
+        help="also publish the angle, depth and rep/alert events as Lab Streaming Layer streams",
+    )
     p.set_defaults(func=run)
 
 
@@ -35,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     asyncio.run(check_bluetooth())
     factory = SourceFactory(profiles_dir=profiles, athlete=args.athlete)
+    factory.lsl = args.lsl
     from winkmon.gui.app import run_dashboard
 
     return run_dashboard(factory, live=True)
