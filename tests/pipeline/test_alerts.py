@@ -111,3 +111,14 @@ def test_zones_have_hysteresis_and_do_not_flicker_at_a_threshold() -> None:
     flexion = int(Zone.FLEXION)
     assert (zone[k + 10 : k + 60] == flexion).all()  # no flicker between 1.9 and 2.1
     assert (zone[k + 70 : k + 80] != flexion).all()
+
+
+def test_thresholds_are_numbers_not_flags() -> None:
+    import pytest
+
+    from winkmon.errors import InputError
+
+    with pytest.raises(InputError, match="not flags"):
+        Thresholds(loss_deg=True)
+    with pytest.raises(InputError, match="not flags"):
+        Thresholds(flexion_deg="2")  # type: ignore[arg-type]
