@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import uuid
+from pathlib import Path
 
 import numpy as np
 import pylsl
@@ -150,3 +151,47 @@ def test_the_live_demo_publishes_its_angle_on_lsl() -> None:
         out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert "publishing Lab Streaming Layer streams" in out
+
+
+def test_record_lsl_publishes_with_the_athletes_profile(tmp_path: Path) -> None:
+    """`winkmon record --lsl`: the recording goes on as usual and the athlete's pipeline
+    publishes its angle; without a profile it says what to do."""
+    import subprocess
+    import sys
+
+    from winkmon.demo import demo_profile
+    from winkmon.profiles import ProfileStore
+
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    ProfileStore(profiles).save(demo_profile(0))
+    base = [sys.executable, "-m", "winkmon", "record", "--virtual", "--quiet", "--lsl"]
+    refused = subprocess.run(
+        [*base, "--athlete", "Nobody", "--profiles", str(profiles), "-o", str(tmp_path / "n")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert refused.returncode == 2 and "calibrate first" in refused.stderr
+    who = ["--athlete", "demo athlete", "--profiles", str(profiles)]
+    proc = subprocess.Popen(
+        [*base, *who, "-o", str(tmp_path / "rec"), "--seconds", "12"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        found = pylsl.resolve_byprop("name", "winkmon-angle", timeout=30.0)
+        assert found
+        inlet = pylsl.StreamInlet(found[0], max_buflen=60, recover=False)
+        got: list[list[float]] = []
+        deadline = pylsl.local_clock() + 20.0
+        while len(got) < 100 and pylsl.local_clock() < deadline:
+            chunk, _ = inlet.pull_chunk(timeout=1.0)
+            got.extend(chunk)
+        assert len(got) >= 100
+    finally:
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert (tmp_path / "rec.winkmon").stat().st_size > 10_000

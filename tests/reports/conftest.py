@@ -12,8 +12,8 @@ from winkmon.cli import main
 from winkmon.commands.report import report_document
 from winkmon.profiles import ProfileStore
 from winkmon.recording import Recording
-from winkmon.reports.analysis import analyze_recording
 from winkmon.reports.html import session_info
+from winkmon.session.offline import analyze_recording
 
 SAMPLE = Path(__file__).resolve().parents[2] / "recordings" / "demo.winkmon"
 
