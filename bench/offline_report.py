@@ -13,8 +13,8 @@ Steps:
    (``Madgwick(frequency=rate).updateIMU(q, gyr, acc)``) over the same decoded samples of both
    sensors, and print report / Madgwick. ``--madgwick-minutes M`` times only the first ``M``
    minutes of each sensor and extrapolates linearly to the whole session (labelled so).
-5. Time the whole CLI, ``winkmon report SESSION --athlete NAME --json /dev/null --no-save``,
-   in a subprocess: wall time including Python start-up and imports.
+5. Time the whole CLI, ``winkmon report SESSION --athlete NAME --json OUT`` (OUT in a temporary
+   folder), in a subprocess: wall time including Python start-up and imports.
 
 Wall time with :func:`time.perf_counter`; GC runs normally. Not a test: nothing is asserted.
 
@@ -123,12 +123,16 @@ def time_madgwick(
 
 
 def time_cli(path: Path, profiles: Path) -> tuple[float, int, str]:
+    import tempfile
+
     exe = Path(sys.executable).with_name("winkmon")
-    cmd = [str(exe), "report", str(path), "--athlete", ATHLETE, "--json", os.devnull]
-    cmd += ["--no-save", "--profiles", str(profiles)]
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory(prefix="winkmon-bench-") as tmp:
+        out = Path(tmp) / "report.json"
+        cmd = [str(exe), "report", str(path), "--athlete", ATHLETE, "--json", str(out)]
+        cmd += ["--profiles", str(profiles)]
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - t0
     return wall, proc.returncode, proc.stderr.strip()
 
 

@@ -182,3 +182,15 @@ def test_overflowing_csv_value_is_a_clean_error(tmp_path: Path) -> None:
         with pytest.raises(CsvImportError, match=r"line 3: column ax: 1e\+308 is out of range"):
             import_csv({Role.SACRUM: csv}, tmp_path / "s")
     assert not (tmp_path / "s.winkmon").exists()
+
+
+def test_an_output_onto_a_device_is_refused_even_with_overwrite(tmp_path: Path) -> None:
+    """`--json /dev/null --overwrite` must not rename a file over the device node."""
+    import os
+
+    from winkmon.errors import OutputError
+    from winkmon.safe_io import check_output
+
+    with pytest.raises(OutputError, match="not a regular file"):
+        check_output(Path(os.devnull), overwrite=True)
+    assert Path(os.devnull).is_char_device()

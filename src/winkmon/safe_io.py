@@ -109,6 +109,9 @@ def check_output(dest: Path, *, inputs: Iterable[Path] = (), overwrite: bool = F
             )
     if dest.is_dir():
         raise OutputError(f"{dest}: is a directory; give a file name")
+    if dest.exists() and not dest.is_file():
+        # A device, FIFO or socket (e.g. /dev/null): renaming onto it would replace it.
+        raise OutputError(f"{dest}: is not a regular file; give a file name")
     if (dest.exists() or dest.is_symlink()) and not overwrite:
         raise OutputError(f"{dest}: already exists (choose another name or use --overwrite)")
     if not dest.parent.is_dir():
