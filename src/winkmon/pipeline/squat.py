@@ -216,7 +216,7 @@ class SquatTracker:
         self._slow_t = 0.0  # last time the pelvis was not moving down (the top)
         self._slow_z = 0.0
         self._last_end_t = -math.inf  # when the last rep (or candidate) ended
-        self._up_ref: FloatArray | None = None  # the sacrum sensor's upright up axis
+        self._up_ref: tuple[float, float, float] | None = None  # the upright up axis
         self._rep: _RepState | None = None
 
     # ------------------------------------------------------------------ public
@@ -273,18 +273,28 @@ class SquatTracker:
 
     def _tilt(self, up: FloatArray) -> list[float]:
         """Tilt of the sacrum sensor from the first up axis it reported, degrees (no mount
-        needed; only changes of tilt within a rep are used)."""
-        n = len(up)
-        ok = np.asarray(np.isfinite(up).all(axis=1), dtype=bool)
-        if not ok.any():
-            return [math.nan] * n
-        if self._up_ref is None:
-            first = up[int(np.flatnonzero(ok)[0])]
-            self._up_ref = first / np.linalg.norm(first)
-        safe = np.where(ok[:, None], up, self._up_ref)
-        c = np.clip((safe @ self._up_ref) / np.linalg.norm(safe, axis=1), -1.0, 1.0)
-        tilt: list[float] = np.where(ok, np.degrees(np.arccos(c)), np.nan).tolist()
-        return tilt
+        needed; only changes of tilt within a rep are used).
+
+        Computed sample by sample with scalar maths: array kernels (BLAS dot products, SIMD
+        transcendental functions) may round a sample differently depending on where it falls
+        in the block, and the rep tracker must give the same reps however its input is
+        chunked (live notification by notification, replay in blocks)."""
+        rows = up.tolist()
+        out: list[float] = []
+        ref = self._up_ref
+        for x, y, z in rows:
+            if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(z)):
+                out.append(math.nan)
+                continue
+            norm = math.sqrt(x * x + y * y + z * z)
+            if norm == 0.0:
+                out.append(math.nan)
+                continue
+            if ref is None:
+                ref = self._up_ref = (x / norm, y / norm, z / norm)
+            c = (x * ref[0] + y * ref[1] + z * ref[2]) / norm
+            out.append(math.degrees(math.acos(min(1.0, max(-1.0, c)))))
+        return out
 
     def _offset(self, which: int, raw: float, quiet: bool) -> float:
         """Track the vertical acceleration offset of one sensor; returns the current one."""
