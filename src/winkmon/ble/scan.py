@@ -90,6 +90,57 @@ async def discover_sensors(
     return sorted(found, key=lambda f: (order[f.role], -f.rssi))
 
 
+@dataclass(frozen=True, slots=True)
+class FoundDevice:
+    """A sensor of any known kind seen in a scan (:func:`discover_devices`)."""
+
+    name: str
+    address: str
+    kind: str  #: ``winkmon.drivers.KINDS`` key
+    role: Role | None  #: advertised role (winkmon sensors only)
+    rssi: int
+    device: BLEDevice | None = field(default=None, repr=False, compare=False)
+
+
+async def discover_devices(
+    timeout_s: float = 5.0, *, scanner_backend: type[BaseBleakScanner] | None = None
+) -> list[FoundDevice]:
+    """Scan for every kind of sensor winkmon knows (by service UUID or name), for
+    ``timeout_s`` seconds. Sorted by kind, then RSSI (strongest first)."""
+    from winkmon.drivers import kind_of
+
+    seen: dict[str, tuple[BLEDevice, str, str, int]] = {}
+
+    def on_advert(device: BLEDevice, adv: AdvertisementData) -> None:
+        name = adv.local_name or device.name
+        kind = kind_of(name, list(adv.service_uuids))
+        if kind is None:
+            return
+        prev = seen.get(device.address)
+        best = adv.rssi if prev is None else max(adv.rssi, prev[3])
+        known_name = name or (prev[1] if prev is not None else "?")
+        seen[device.address] = (device, known_name, kind.kind, best)
+
+    scanner = BleakScanner(on_advert, backend=scanner_backend)
+    try:
+        async with scanner:
+            await asyncio.sleep(timeout_s)
+    except BleakError as exc:
+        raise BleError(f"cannot scan for sensors: {exc}") from exc
+    found = [
+        FoundDevice(
+            name=name,
+            address=device.address,
+            kind=kind,
+            role=role_from_name(name) if kind == "winkmon" else None,
+            rssi=rssi,
+            device=device,
+        )
+        for device, name, kind, rssi in seen.values()
+    ]
+    return sorted(found, key=lambda f: (f.kind, -f.rssi))
+
+
 async def read_battery(
     sensor: FoundSensor,
     *,
