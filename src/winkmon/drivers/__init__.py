@@ -115,6 +115,25 @@ def _register_builtin() -> None:
         )
     )
 
+    from winkmon.drivers.witmotion import protocol as wit
+    from winkmon.drivers.witmotion.decoder import DECODER_NAME as WIT_DECODER
+    from winkmon.drivers.witmotion.decoder import WitMotionDecoder
+
+    register_decoder(WIT_DECODER, WitMotionDecoder)
+    register_kind(
+        DeviceKind(
+            "witmotion",
+            "WitMotion BWT901BLE",
+            WIT_DECODER,
+            wit.SERVICE_UUID,
+            ("WT901BLE", "BWT901"),
+            200.0,
+            "host",
+            "winkmon.drivers.witmotion.driver:WitMotionDriver",
+            "winkmon.drivers.witmotion.emulator:WitMotionEmulator",
+        )
+    )
+
 
 _register_builtin()
 
