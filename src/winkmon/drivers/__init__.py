@@ -134,6 +134,25 @@ def _register_builtin() -> None:
         )
     )
 
+    from winkmon.drivers.metamotion import protocol as mw
+    from winkmon.drivers.metamotion.decoder import DECODER_NAME as MW_DECODER
+    from winkmon.drivers.metamotion.decoder import MetaMotionDecoder
+
+    register_decoder(MW_DECODER, MetaMotionDecoder)
+    register_kind(
+        DeviceKind(
+            "metamotion",
+            "MbientLab MetaMotion RL",
+            MW_DECODER,
+            mw.SERVICE_UUID,
+            ("MetaWear",),
+            200.0,
+            "host",
+            "winkmon.drivers.metamotion.driver:MetaMotionDriver",
+            "winkmon.drivers.metamotion.emulator:MetaMotionEmulator",
+        )
+    )
+
 
 _register_builtin()
 

@@ -54,6 +54,9 @@ class DecodedSamples:
     acc_m_s2: FloatArray
     gyr_rad_s: FloatArray
     t_dev_us: IntArray | None = None
+    #: host-timed kinds: samples the decoder knows were lost just before these (e.g. a packed
+    #: notification whose partner never came); they advance the count and are counted lost
+    lost_before: int = 0
 
     def __len__(self) -> int:
         return int(self.acc_m_s2.shape[0])
@@ -186,10 +189,12 @@ class VendorDecoder:
                 # The notification's last sample was taken about now: sample 0 is n-1 periods
                 # earlier.
                 self._seg_base_us = int(arrival_us - round((n - 1) * self.period_us))
-            k = self._seg_samples + np.arange(n, dtype=np.int64)
+            gap = d.lost_before
+            self._stats.samples_lost += gap
+            k = self._seg_samples + gap + np.arange(n, dtype=np.int64)
             t_dev = self._seg_base_us + np.round(k * self.period_us).astype(np.int64)
-            self._seg_samples += n
-            index = self._next_index + np.arange(n, dtype=np.int64)
+            self._seg_samples += gap + n
+            index = self._next_index + gap + np.arange(n, dtype=np.int64)
         else:
             if d.t_dev_us is None:
                 raise WinkmonError("a device-timed decoder must give t_dev_us")
