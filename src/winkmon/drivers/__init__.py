@@ -153,6 +153,25 @@ def _register_builtin() -> None:
         )
     )
 
+    from winkmon.drivers.movella_dot import protocol as dot
+    from winkmon.drivers.movella_dot.decoder import DECODER_NAME as DOT_DECODER
+    from winkmon.drivers.movella_dot.decoder import MovellaDotDecoder
+
+    register_decoder(DOT_DECODER, MovellaDotDecoder)
+    register_kind(
+        DeviceKind(
+            "movella-dot",
+            "Movella DOT",
+            DOT_DECODER,
+            dot.SERVICE_UUID,
+            ("Movella DOT", "Xsens DOT"),
+            60.0,
+            "device",
+            "winkmon.drivers.movella_dot.driver:MovellaDotDriver",
+            "winkmon.drivers.movella_dot.emulator:MovellaDotEmulator",
+        )
+    )
+
 
 _register_builtin()
 
