@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,7 +24,9 @@ from winkmon.sim import SimConfig, SimStream, default_demo_script
 
 if TYPE_CHECKING:
     from winkmon.ble.hub import SensorHub
+    from winkmon.virtual.kinds import Emulated
     from winkmon.virtual.sensor import VirtualSensor
+    from winkmon.virtual.source import SampleSource
 
 DEMO_ATHLETE = "demo athlete"
 
@@ -70,10 +72,14 @@ class DemoFaults:
 
 @contextlib.asynccontextmanager
 async def open_demo(
-    seed: int = 0, thresholds: Thresholds | None = None, faults: DemoFaults | None = None
+    seed: int = 0,
+    thresholds: Thresholds | None = None,
+    faults: DemoFaults | None = None,
+    kinds: Mapping[Role, str] | None = None,
 ) -> AsyncIterator[tuple[SensorHub, Pipeline, AthleteProfile]]:
     """A connected hub on two virtual sensors, a pipeline and the demo athlete's profile
-    (with ``thresholds`` instead of the defaults, if given), with ``faults`` injected."""
+    (with ``thresholds`` instead of the defaults, if given), with ``faults`` injected.
+    ``kinds``: the kind of virtual sensor per role (``--sensor-kind``; default winkmon)."""
     from winkmon.virtual.rig import VirtualRigConfig, open_virtual_rig
     from winkmon.virtual.sensor import FaultConfig
     from winkmon.virtual.sim_source import SimSource
@@ -83,6 +89,10 @@ async def open_demo(
     if thresholds is not None:
         profile = profile.with_thresholds(thresholds)
     source = SimSource(demo_config(seed), default_demo_script(), loop=True)
+    if kinds is not None and set(kinds.values()) != {"winkmon"}:
+        async with _open_kind_demo(kinds, source, faults, seed) as hub:
+            yield hub, Pipeline(profile.model(), _rates(hub), PipelineConfig()), profile
+        return
     sensor_faults = {
         role: FaultConfig(
             drop_probability=faults.loss,
@@ -106,10 +116,52 @@ async def open_demo(
                 h.cancel()
 
 
+@contextlib.asynccontextmanager
+async def _open_kind_demo(
+    kinds: Mapping[Role, str], source: SampleSource, faults: DemoFaults, seed: int
+) -> AsyncIterator[SensorHub]:
+    """The demo's hub on emulated sensors of the given kinds (:mod:`winkmon.virtual.kinds`)."""
+    from winkmon.virtual.kinds import DEFAULT_CLOCK_OFFSET_NS, open_kind_rig
+    from winkmon.virtual.vendor import EmulatorConfig
+
+    options = {
+        role: EmulatorConfig(
+            clock_offset_ns=DEFAULT_CLOCK_OFFSET_NS[role],
+            drop_probability=faults.loss,
+            reset_clock_on_restart=faults.reset_clock,
+            seed=seed * 7 + int(role),
+        )
+        for role in kinds
+    }
+    async with open_kind_rig(kinds, source, options=options) as rig:
+        loop = asyncio.get_running_loop()
+        handles = [
+            loop.call_later(at_s, _outage, rig.sensors[role], for_s)
+            for role, at_s, for_s in faults.outages
+        ]
+        try:
+            yield rig.hub
+        finally:
+            for h in handles:
+                h.cancel()
+
+
+def _rates(hub: SensorHub) -> dict[Role, float]:
+    """The rate each role's sensor streams at (its kind's live rate)."""
+    from winkmon.drivers import device_kind
+
+    return {
+        r: float(hub.config.start.rate_hz)
+        if hub.config.kind(r) == "winkmon"
+        else device_kind(hub.config.kind(r)).rate_hz
+        for r in hub.roles
+    }
+
+
 _OUTAGES: set[asyncio.Task[None]] = set()
 
 
-def _outage(sensor: VirtualSensor, seconds: float) -> None:
+def _outage(sensor: VirtualSensor | Emulated, seconds: float) -> None:
     task = asyncio.ensure_future(sensor.outage(seconds))
     _OUTAGES.add(task)
     task.add_done_callback(_OUTAGES.discard)

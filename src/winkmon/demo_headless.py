@@ -7,11 +7,13 @@ import contextlib
 import math
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
 from winkmon.demo import DemoFaults
 from winkmon.pipeline.events import Alert, AlertLevel, Gap, Rep, RepStarted, StepResult, Verdict
+from winkmon.protocol.constants import Role
 
 VERDICT_TEXT = {
     Verdict.OK: "good: stayed extended",
@@ -57,6 +59,7 @@ async def run_async(
     record: Path | None = None,
     json_out: str | None = None,
     faults: DemoFaults | None = None,
+    kinds: Mapping[Role, str] | None = None,
 ) -> dict[str, int]:
     """The demo for ``seconds`` on the terminal; ``record``: keep every notification in a
     recording; ``json_out``: write the live reps and alerts as ``winkmon report --json`` does
@@ -83,11 +86,14 @@ async def run_async(
 
     print(f"winkmon demo: calibrating the simulated athlete (seed {seed})...", file=out, flush=True)
     async with contextlib.AsyncExitStack() as stack:
-        hub, pipeline, profile = await stack.enter_async_context(open_demo(seed, faults=faults))
+        hub, pipeline, profile = await stack.enter_async_context(
+            open_demo(seed, faults=faults, kinds=kinds)
+        )
         th = profile.thresholds
         print(
-            f"connected to two virtual sensors; thresholds: flexion > +{th.flexion_deg:g} deg, "
-            f"extension lost > {th.loss_deg:g} deg. Running {seconds:g} s.",
+            f"connected to {_describe_sensors(hub)}; thresholds: "
+            f"flexion > +{th.flexion_deg:g} deg, extension lost > {th.loss_deg:g} deg. "
+            f"Running {seconds:g} s.",
             file=out,
             flush=True,
         )
@@ -136,6 +142,15 @@ async def run_async(
     return counts
 
 
+def _describe_sensors(hub: object) -> str:
+    from winkmon.ble.hub import SensorHub
+
+    if not isinstance(hub, SensorHub):
+        return "two virtual sensors"
+    kinds = [f"{r.label} {hub.config.kind(r)}" for r in hub.roles]
+    return "virtual sensors (" + ", ".join(kinds) + ")"
+
+
 def run(
     seconds: float,
     seed: int = 0,
@@ -143,6 +158,9 @@ def run(
     record: Path | None = None,
     json_out: str | None = None,
     faults: DemoFaults | None = None,
+    kinds: Mapping[Role, str] | None = None,
 ) -> int:
-    asyncio.run(run_async(seconds, seed, record=record, json_out=json_out, faults=faults))
+    asyncio.run(
+        run_async(seconds, seed, record=record, json_out=json_out, faults=faults, kinds=kinds)
+    )
     return 0

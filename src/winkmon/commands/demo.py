@@ -62,6 +62,13 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="with --headless: the sensors' clocks restart from 0 when they reconnect",
     )
+    p.add_argument(
+        "--sensor-kind",
+        default="winkmon",
+        metavar="KIND",
+        help="with --headless: the kind of virtual sensors (winkmon, polar-verity, metamotion, "
+        "movella-dot, witmotion), or one per sensor: SACRUM-KIND,LUMBAR-KIND",
+    )
     p.set_defaults(func=run)
 
 
@@ -103,6 +110,11 @@ def run(args: argparse.Namespace) -> int:
             "--record, --json, --disconnect, --loss and --reset-clock go with --headless "
             "(in the dashboard: Ctrl+R records)"
         )
+    from winkmon.virtual.kinds import parse_kinds
+
+    kinds = parse_kinds(args.sensor_kind)
+    if set(kinds.values()) != {"winkmon"} and not args.headless:
+        raise WinkmonError("--sensor-kind other than winkmon goes with --headless for now")
     if args.headless:
         from winkmon import demo_headless
         from winkmon.demo import DemoFaults
@@ -122,7 +134,9 @@ def run(args: argparse.Namespace) -> int:
                 raise WinkmonError(f"{record}: already exists (choose another name)")
         seconds = 90.0 if args.seconds is None else args.seconds
         return int(
-            demo_headless.run(seconds, args.seed, record=record, json_out=args.json, faults=faults)
+            demo_headless.run(
+                seconds, args.seed, record=record, json_out=args.json, faults=faults, kinds=kinds
+            )
             or 0
         )
 
