@@ -141,6 +141,28 @@ async def discover_devices(
     return sorted(found, key=lambda f: (f.kind, -f.rssi))
 
 
+async def read_device_battery(
+    found: FoundDevice,
+    *,
+    client_backend: type[BaseBleakClient] | None = None,
+    timeout_s: float = 10.0,
+) -> int | None:
+    """The battery level of a sensor of any kind (None if it offers none or is unreadable):
+    the Battery service for winkmon sensors, the kind's driver otherwise."""
+    from winkmon.drivers import WINKMON_KIND, device_kind
+
+    target: BLEDevice | str = found.device if found.device is not None else found.address
+    try:
+        async with BleakClient(target, timeout=timeout_s, backend=client_backend) as client:
+            if found.kind == WINKMON_KIND:
+                raw = await client.read_gatt_char(BATTERY_LEVEL_UUID)
+                return raw[0] if raw else None
+            return await device_kind(found.kind).make_driver().battery_pct(client)
+    except (BleakError, BleError, TimeoutError, OSError) as exc:
+        log.info("battery of %s: %s", found.address, exc)
+        return None
+
+
 async def read_battery(
     sensor: FoundSensor,
     *,

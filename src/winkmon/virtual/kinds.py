@@ -85,9 +85,10 @@ def _vendor_factory(kind: str) -> EmulatorFactory:
         from winkmon.drivers import device_kind
 
         cls = device_kind(kind).emulator_class()
+        default_address = EmulatorConfig().address
         config = EmulatorConfig(
             role=role,
-            address=EMULATOR_ADDRESSES[role],
+            address=EMULATOR_ADDRESSES[role] if opts.address == default_address else opts.address,
             name=opts.name,
             battery_pct=opts.battery_pct,
             drift_ppm=opts.drift_ppm,

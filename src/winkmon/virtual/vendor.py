@@ -23,7 +23,13 @@ from typing import Any
 
 from bumble import gatt
 from bumble.core import UUID, AdvertisingData
-from bumble.device import Connection, Device
+from bumble.device import (
+    AdvertisingEventProperties,
+    AdvertisingParameters,
+    AdvertisingSet,
+    Connection,
+    Device,
+)
 
 from winkmon.errors import InputError
 from winkmon.protocol.constants import Role
@@ -89,6 +95,7 @@ class VendorEmulator:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._started = False
         self._away_until = 0.0
+        self._adv_set: AdvertisingSet | None = None
         self._clock_shift_ns = 0
         self.rate_hz = 0.0
         self.device.name = self.name
@@ -145,6 +152,7 @@ class VendorEmulator:
         await self._advertise()
 
     def _advertising_data(self) -> bytes:
+        """Flags, the vendor's 128-bit service UUID and the name, in one extended PDU."""
         return bytes(
             AdvertisingData(
                 [
@@ -153,18 +161,28 @@ class VendorEmulator:
                         AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS,
                         bytes(UUID(self.service_uuid)),
                     ),
+                    (AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode()),
                 ]
             )
         )
 
     async def _advertise(self) -> None:
-        name = bytes(AdvertisingData([(AdvertisingData.COMPLETE_LOCAL_NAME, self.name.encode())]))
-        await self.device.start_advertising(
-            advertising_data=self._advertising_data(),
-            scan_response_data=name,
-            advertising_interval_min=20.0,
-            advertising_interval_max=20.0,
+        params = AdvertisingParameters(
+            advertising_event_properties=AdvertisingEventProperties(
+                is_connectable=True, is_legacy=False
+            ),
+            primary_advertising_interval_min=20.0,
+            primary_advertising_interval_max=20.0,
         )
+        self._adv_set = await self.device.create_advertising_set(
+            advertising_parameters=params, advertising_data=self._advertising_data()
+        )
+
+    async def _stop_advertising(self) -> None:
+        adv_set, self._adv_set = self._adv_set, None
+        if adv_set is not None:
+            await adv_set.stop()
+            await adv_set.remove()
 
     async def close(self) -> None:
         self._started = False
@@ -179,8 +197,7 @@ class VendorEmulator:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=2.0)
         try:
-            if self.device.is_advertising:
-                await self.device.stop_advertising()
+            await self._stop_advertising()
         except Exception as exc:
             log.debug("%s: stop advertising on close: %s", self.name, exc)
         for task in list(self._tasks):
@@ -222,8 +239,7 @@ class VendorEmulator:
 
     async def _readvertise(self) -> None:
         try:
-            if self.device.is_advertising:
-                await self.device.stop_advertising()
+            await self._stop_advertising()
         except Exception as exc:
             log.debug("%s: stop advertising: %s", self.name, exc)
         away_s = self._away_until - asyncio.get_running_loop().time()
