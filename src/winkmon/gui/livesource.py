@@ -151,6 +151,7 @@ class HubSource:
             span = now - arrived[0][0] if len(arrived) > 1 else 0.0
             rate = sum(n for _, n in arrived[1:]) / span if span > 0.2 else 0.0
             link, battery, loss, name = LinkState.CONNECTING, None, 0.0, role.label
+            kind = ""
             if self._session is not None:
                 view = self._session.sensors.get(role)
                 if view is None:  # not part of this session (one sensor)
@@ -160,11 +161,12 @@ class HubSource:
                     continue
                 link, battery = view.state, view.battery_pct
                 name = view.address or name
+                kind = view.decoder.partition("/")[0] if view.decoder != "winkmon" else ""
                 stats = self._session.stats.get(role)
                 loss = stats.loss_pct if stats is not None else 0.0
             if self._hub is None and self._task is not None and self._task.done():
                 link = LinkState.DISCONNECTED
-            out[role] = SensorStatus(role, link, rate, loss, battery, name)
+            out[role] = SensorStatus(role, link, rate, loss, battery, name, kind)
         return out
 
     def close(self) -> None:
