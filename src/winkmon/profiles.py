@@ -236,14 +236,19 @@ class SensorCalibration:
     neutral: SensorNeutral
     quality: SensorQuality
     address: str | None = None  #: the sensor's BLE address, if known
+    #: the sensor's kind (``winkmon.drivers.KINDS``: ``polar-verity``, ...); None: winkmon
+    driver: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "address": self.address,
             "mount": [[round(v, 9) for v in row] for row in self.mount.as_list()],
             "neutral": self.neutral.as_dict(),
             "quality": self.quality.as_dict(),
         }
+        if self.driver is not None:
+            d["driver"] = self.driver
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> SensorCalibration:
@@ -258,6 +263,7 @@ class SensorCalibration:
             neutral=SensorNeutral.from_dict(d["neutral"]),
             quality=SensorQuality.from_dict(d["quality"]),
             address=None if address is None else str(address),
+            driver=None if d.get("driver") is None else str(d["driver"]),
         )
 
 

@@ -48,6 +48,13 @@ def demo_hub(seed: int = 0, thresholds: Thresholds | None = None) -> HubOpener:
     return opener
 
 
+def _kind_rate(kind: str, winkmon_rate_hz: int) -> float:
+    """The rate a sensor of ``kind`` streams at (winkmon sensors: the START rate)."""
+    from winkmon.drivers import WINKMON_KIND, device_kind
+
+    return float(winkmon_rate_hz) if kind == WINKMON_KIND else device_kind(kind).rate_hz
+
+
 def sensor_hub(profile: Any, rate_hz: int = 200) -> HubOpener:
     """The athlete's own sensors, by the addresses in their profile (else found by scan)."""
 
@@ -65,9 +72,10 @@ def sensor_hub(profile: Any, rate_hz: int = 200) -> HubOpener:
             sacrum=addr.get(Role.SACRUM),
             lumbar=addr.get(Role.LUMBAR),
             start=StartParams(rate_hz=rate_hz),
+            kinds={r: c.driver for r, c in profile.sensors.items() if c.driver},
         )
         async with open_hub(config) as hub:
-            rates = {r: float(rate_hz) for r in roles}
+            rates = {r: _kind_rate(config.kind(r), rate_hz) for r in roles}
             yield hub, Pipeline(profile.model(), rates, PipelineConfig())
 
     return opener
