@@ -97,6 +97,7 @@ def _vendor_factory(kind: str) -> EmulatorFactory:
             seed=opts.seed,
             max_mtu=opts.max_mtu,
             reset_clock_on_restart=opts.reset_clock_on_restart,
+            connection_interval_ms=opts.connection_interval_ms,
         )
         emulator = cls(radio.new_device(config.address, name=kind), source, config)
         await emulator.start()

@@ -37,6 +37,8 @@ from winkmon.virtual.source import ImuSamples, SampleSource
 
 log = logging.getLogger(__name__)
 
+_SAME_EVENT_S = 0.005  #: notifications queued this soon after a connection event share it
+
 
 @dataclass(frozen=True, slots=True)
 class EmulatorConfig:
@@ -52,6 +54,8 @@ class EmulatorConfig:
     seed: int = 0
     max_mtu: int = 247  #: largest ATT MTU the device accepts
     reset_clock_on_restart: bool = False  #: the device clock starts again at each new START
+    #: DATA notifications leave only at connection events, this far apart (0: at once), ms
+    connection_interval_ms: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.drop_probability <= 1.0:
@@ -302,6 +306,12 @@ class VendorEmulator:
                 self.stats.notifications_dropped += 1
                 return
             self.stats.notifications_sent += 1
+            interval_s = self.config.connection_interval_ms / 1000.0
+            if interval_s > 0:
+                # Wait for the next connection event; what is queued by then leaves in it too.
+                phase = asyncio.get_running_loop().time() % interval_s
+                if phase > _SAME_EVENT_S:
+                    await asyncio.sleep(interval_s - phase)
         try:
             await self.device.notify_subscriber(conn, char, value)
         except Exception as exc:  # the link went away under us
