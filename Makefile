@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-test
 DSTAMP := $(VENV)/.installed
 
-.PHONY: demo demo-headless test lint typecheck bench clean venv
+.PHONY: demo demo-headless test lint typecheck bench clean venv firmware-test firmware-cross
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,37 @@ typecheck: $(STAMP)
 test: $(STAMP) lint typecheck
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
+# The firmware core (firmware_protocol/core): its host tests (C, built with the system cc by
+# pytest, also part of `make test`) and the Cortex-M4F cross build. The cross build is skipped,
+# with a message saying what to install, when arm-none-eabi-gcc is absent; nothing is installed.
+ARM_CC    ?= arm-none-eabi-gcc
+ARM_SIZE  ?= arm-none-eabi-size
+ARM_FLAGS := -mcpu=cortex-m4 -mfpu=fpv4-sp-d16 -mfloat-abi=hard -mthumb -Os -std=c99 \
+             -Wall -Wextra -Werror -pedantic -DWM_NO_FLOAT -ffunction-sections -fdata-sections
+FW_SRC    := firmware_protocol/c/winkmon_protocol.c firmware_protocol/core/wm_core.c
+FW_OUT    := build/firmware
+
+firmware-test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/firmware tests/protocol/test_c_codec.py
+	@$(MAKE) --no-print-directory firmware-cross
+
+firmware-cross:
+	@if command -v $(ARM_CC) >/dev/null 2>&1; then \
+		mkdir -p $(FW_OUT) && \
+		$(ARM_CC) $(ARM_FLAGS) -Ifirmware_protocol/c -Ifirmware_protocol/core \
+			$(FW_SRC) firmware_protocol/core/size_probe.c \
+			--specs=nano.specs --specs=nosys.specs -Wl,--gc-sections -o $(FW_OUT)/size_probe.elf && \
+		for f in $(FW_SRC); do \
+			$(ARM_CC) $(ARM_FLAGS) -Ifirmware_protocol/c -Ifirmware_protocol/core -c $$f \
+				-o $(FW_OUT)/$$(basename $$f .c).o || exit 1; \
+		done && \
+		$(ARM_SIZE) $(FW_OUT)/winkmon_protocol.o $(FW_OUT)/wm_core.o $(FW_OUT)/size_probe.elf && \
+		echo "firmware-test: Cortex-M4F cross build OK ($(ARM_CC), -Wall -Wextra -Werror)"; \
+	else \
+		echo "firmware-test: SKIPPED the Cortex-M4F cross build: $(ARM_CC) is not installed" \
+			"(Debian/Ubuntu: apt-get install gcc-arm-none-eabi). The host tests above ran."; \
+	fi
+
 bench: $(STAMP)
 	$(PY) bench/accuracy.py --sessions 24
 	$(PY) bench/decode_throughput.py
@@ -44,6 +75,7 @@ bench: $(STAMP)
 	$(PY) bench/live_latency.py
 	$(PY) bench/ble_latency.py --seconds 10
 	$(PY) bench/gui_perf.py
+	$(PY) bench/firmware_core.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -9,7 +9,7 @@ import pytest
 
 from winkmon.cli import main
 from winkmon.commands.simulate import write_simulated_recording
-from winkmon.profiles import ProfileStore
+from winkmon.profiles import ProfileStore, profile_file_name
 from winkmon.protocol.constants import Role
 from winkmon.sim import Calibrate, SessionScript, SimConfig, Stand, Walk
 
@@ -30,7 +30,7 @@ def test_calibrate_saves_a_profile(
     argv = ["calibrate", str(path), "--athlete", "Alex", "--profiles", str(tmp_path)]
     assert main([*argv, "--thresholds", "flexion=3,loss=6"]) == 0
     out = capsys.readouterr().out
-    assert "found automatically" in out and f"saved: {tmp_path / 'alex.json'}" in out
+    assert "found automatically" in out and f"saved: {tmp_path / profile_file_name('Alex')}" in out
     prof = ProfileStore(tmp_path).load("Alex")
     assert prof.thresholds.flexion_deg == 3.0 and prof.thresholds.loss_deg == 6.0
     assert prof.addresses == {Role.SACRUM: "D0:5E:AA:00:00:01", Role.LUMBAR: "D0:5E:AA:00:00:02"}

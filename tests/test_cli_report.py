@@ -30,6 +30,7 @@ def test_report_json_and_angles_csv(
 ) -> None:
     session, profiles = calibrated
     out, angles = tmp_path / "r.json", tmp_path / "a.csv"
+    before = session.read_bytes()
     rc = main(
         [
             "report",
@@ -70,8 +71,34 @@ def test_report_json_and_angles_csv(
     assert len(times) / (times[-1] - times[0]) >= 50  # at least 50 Hz
     table = capsys.readouterr().out
     assert "FLEXION" in table and "set 1" in table
-    with Recording.open(session) as rec:  # the derived events are stored in the recording
+    assert session.read_bytes() == before  # analysing a file does not change it
+    with Recording.open(session) as rec:
+        assert rec.events("rep") == []
+    args = ["report", str(session), "--athlete", "Sam", "--profiles", str(profiles)]
+    assert main([*args, "--save"]) == 0
+    with Recording.open(session) as rec:  # asked: the derived events are stored
         assert len(rec.events("rep")) == len(truth)
+    assert main([*args, "--no-save", "--json", str(out), "--overwrite"]) == 0  # still accepted
+
+
+def test_report_table_reads_at_a_glance(
+    calibrated: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One rounding rule (the JSON's 0.1 cm, half up), "1 rep", a documented change column."""
+    from winkmon.numbers import whole_cm
+
+    session, profiles = calibrated
+    out = session.parent / "glance.json"
+    args = ["report", str(session), "--athlete", "Sam", "--profiles", str(profiles)]
+    assert main([*args, "--json", str(out)]) == 0
+    table = capsys.readouterr().out
+    doc = json.loads(out.read_text())
+    assert "rise deg" not in table and "peak-set: how far the back moved" in table
+    assert " 1 reps" not in table
+    for rep in doc["reps"]:
+        onset = rep["flexion_onset_depth_cm"]
+        assert onset is None or onset <= rep["depth_cm"]
+        assert f"{whole_cm(rep['depth_cm'])}" in table
 
 
 def test_report_errors_are_one_line(

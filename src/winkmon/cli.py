@@ -47,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:  # bleak's own warnings (e.g. no bluetoothctl) would double our one line
+        logging.getLogger("bleak").setLevel(logging.ERROR)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

@@ -75,11 +75,13 @@ async def open_demo(
     seed: int = 0,
     thresholds: Thresholds | None = None,
     faults: DemoFaults | None = None,
-    kinds: Mapping[Role, str] | None = None,
+    sensor_kind: str = "winkmon",
 ) -> AsyncIterator[tuple[SensorHub, Pipeline, AthleteProfile]]:
     """A connected hub on two virtual sensors, a pipeline and the demo athlete's profile
     (with ``thresholds`` instead of the defaults, if given), with ``faults`` injected.
-    ``kinds``: the kind of virtual sensor per role (``--sensor-kind``; default winkmon)."""
+    ``sensor_kind`` is the sensors' firmware (:data:`winkmon.virtual.rig.SENSOR_KINDS`), or
+    any kind of :mod:`winkmon.virtual.kinds` (a vendor's sensor), or a pair
+    ``SACRUM-KIND,LUMBAR-KIND``."""
     from winkmon.virtual.rig import VirtualRigConfig, open_virtual_rig
     from winkmon.virtual.sensor import FaultConfig
     from winkmon.virtual.sim_source import SimSource
@@ -89,7 +91,12 @@ async def open_demo(
     if thresholds is not None:
         profile = profile.with_thresholds(thresholds)
     source = SimSource(demo_config(seed), default_demo_script(), loop=True)
-    if kinds is not None and set(kinds.values()) != {"winkmon"}:
+    from winkmon.virtual.rig import SENSOR_KINDS
+
+    if sensor_kind not in SENSOR_KINDS:  # a vendor's sensor, or a pair
+        from winkmon.virtual.kinds import parse_kinds
+
+        kinds = parse_kinds(sensor_kind)
         async with _open_kind_demo(kinds, source, faults, seed) as hub:
             yield hub, Pipeline(profile.model(), _rates(hub), PipelineConfig()), profile
         return
@@ -101,7 +108,8 @@ async def open_demo(
         )
         for role in (Role.SACRUM, Role.LUMBAR)
     }
-    async with open_virtual_rig(VirtualRigConfig(faults=sensor_faults), source) as rig:
+    config = VirtualRigConfig(faults=sensor_faults, sensor_kind=sensor_kind, shared_timeline=True)
+    async with open_virtual_rig(config, source) as rig:
         hub = rig.hub
         loop = asyncio.get_running_loop()
         handles = [

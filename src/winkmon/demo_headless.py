@@ -7,13 +7,11 @@ import contextlib
 import math
 import sys
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
 from winkmon.demo import DemoFaults
 from winkmon.pipeline.events import Alert, AlertLevel, Gap, Rep, RepStarted, StepResult, Verdict
-from winkmon.protocol.constants import Role
 
 VERDICT_TEXT = {
     Verdict.OK: "good: stayed extended",
@@ -59,7 +57,8 @@ async def run_async(
     record: Path | None = None,
     json_out: str | None = None,
     faults: DemoFaults | None = None,
-    kinds: Mapping[Role, str] | None = None,
+    sensor_kind: str = "winkmon",
+    lsl: bool = False,
 ) -> dict[str, int]:
     """The demo for ``seconds`` on the terminal; ``record``: keep every notification in a
     recording; ``json_out``: write the live reps and alerts as ``winkmon report --json`` does
@@ -87,13 +86,14 @@ async def run_async(
     print(f"winkmon demo: calibrating the simulated athlete (seed {seed})...", file=out, flush=True)
     async with contextlib.AsyncExitStack() as stack:
         hub, pipeline, profile = await stack.enter_async_context(
-            open_demo(seed, faults=faults, kinds=kinds)
+            open_demo(seed, faults=faults, sensor_kind=sensor_kind)
         )
         th = profile.thresholds
+        firmware = " (firmware core in the loop)" if sensor_kind == "winkmon-fw" else ""
         print(
-            f"connected to {_describe_sensors(hub)}; thresholds: "
-            f"flexion > +{th.flexion_deg:g} deg, extension lost > {th.loss_deg:g} deg. "
-            f"Running {seconds:g} s.",
+            f"connected to {_describe_sensors(hub)}{firmware}; "
+            f"thresholds: flexion > +{th.flexion_deg:g} deg, "
+            f"extension lost > {th.loss_deg:g} deg. Running {seconds:g} s.",
             file=out,
             flush=True,
         )
@@ -101,6 +101,12 @@ async def run_async(
         session.step_listeners.append(on_step)
         collector = ResultCollector(pipeline)
         session.step_listeners.append(collector)
+        if lsl:
+            from winkmon.outputs.lsl import LslPublisher
+
+            publisher = stack.enter_context(LslPublisher(session_start_ns=hub.session_start_ns))
+            session.step_listeners.append(publisher.push_step)
+            print("publishing Lab Streaming Layer streams winkmon-angle, winkmon-events", file=out)
         recorder: SessionRecorder | None = None
         if record is not None:
             writer = stack.enter_context(
@@ -147,6 +153,8 @@ def _describe_sensors(hub: object) -> str:
 
     if not isinstance(hub, SensorHub):
         return "two virtual sensors"
+    if all(hub.config.kind(r) == "winkmon" for r in hub.roles):
+        return "two virtual sensors"
     kinds = [f"{r.label} {hub.config.kind(r)}" for r in hub.roles]
     return "virtual sensors (" + ", ".join(kinds) + ")"
 
@@ -158,9 +166,18 @@ def run(
     record: Path | None = None,
     json_out: str | None = None,
     faults: DemoFaults | None = None,
-    kinds: Mapping[Role, str] | None = None,
+    sensor_kind: str = "winkmon",
+    lsl: bool = False,
 ) -> int:
     asyncio.run(
-        run_async(seconds, seed, record=record, json_out=json_out, faults=faults, kinds=kinds)
+        run_async(
+            seconds,
+            seed,
+            record=record,
+            json_out=json_out,
+            faults=faults,
+            sensor_kind=sensor_kind,
+            lsl=lsl,
+        )
     )
     return 0

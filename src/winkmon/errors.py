@@ -61,3 +61,8 @@ class CalibrationError(WinkmonError):
 
 class BleError(WinkmonError):
     """A Bluetooth problem the user can act on (no sensor found, incompatible firmware, ...)."""
+
+
+class OutputError(WinkmonError):
+    """An output file was refused: it is an input of the command, it exists (without
+    ``--overwrite``), or it could not be written safely."""

@@ -21,6 +21,7 @@ Every filter starts from the inclination of its first accelerometer sample.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -92,10 +93,6 @@ class VqfFilter:
         out = self._vqf.updateBatch(g, a, m)
         return np.asarray(out["quat9D"], dtype=np.float64)
 
-    @property
-    def rest_detected(self) -> bool:
-        return bool(self._vqf.getRestDetected())
-
 
 class AhrsFilter:
     """One of the ``ahrs`` package's filters, run sample by sample (slow: ~60-100 µs/sample)."""
@@ -136,6 +133,23 @@ class AhrsFilter:
             self._q = np.asarray(q, dtype=np.float64)
             out[i] = self._q
         return out
+
+
+#: Makes an online filter for a sensor sampled at ``rate_hz`` (the pipeline's injection point).
+FilterFactory = Callable[[float], OrientationFilter]
+
+
+def filter_factory(method: str | FilterFactory) -> FilterFactory:
+    """A factory from a method name (:data:`METHODS`), or ``method`` itself if it is one: any
+    callable ``rate_hz -> OrientationFilter`` (a filter of one's own) can be injected."""
+    if callable(method):
+        return method
+    name = method.lower()
+    if name not in METHODS:
+        raise InputError(
+            f"unknown orientation method {method!r}; choose one of {', '.join(METHODS)}"
+        )
+    return lambda rate_hz: make_filter(name, rate_hz)
 
 
 def make_filter(method: str, rate_hz: float) -> OrientationFilter:

@@ -50,10 +50,12 @@ with additive changes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -62,7 +64,8 @@ from typing import Any
 
 import numpy as np
 
-from winkmon.errors import ProfileError
+from winkmon import profile_schema as ps
+from winkmon.errors import ProfileError, WinkmonError
 from winkmon.pipeline.model import AthleteModel, Mount, Thresholds
 from winkmon.protocol.constants import Role
 
@@ -79,10 +82,6 @@ def _one_line(m: re.Match[str]) -> str:
 
 def _round_or_none(v: float | None, digits: int) -> float | None:
     return None if v is None else round(float(v), digits)
-
-
-def _float_or_none(v: object) -> float | None:
-    return None if v is None else float(v)  # type: ignore[arg-type]
 
 
 def utc_now_iso() -> str:
@@ -156,16 +155,19 @@ class SensorNeutral:
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> SensorNeutral:
-        up = [float(v) for v in d["up_sensor"]]
-        if len(up) != 3:
-            raise ValueError("up_sensor must have 3 components")
+    def from_dict(cls, d: Mapping[str, Any], at: str = "neutral") -> SensorNeutral:
+        """Parse and check (see :mod:`winkmon.profile_schema`); ValueError names the field."""
+        d = ps.as_mapping(d, at)
+        up = ps.vector(d.get("up_sensor"), f"{at}.up_sensor", 3, lo=-1.5, hi=1.5)
+        norm = math.sqrt(sum(v * v for v in up))
+        if not 0.5 <= norm <= 1.5:
+            raise ValueError(f"{at}.up_sensor must be a unit vector (its length is {norm:.3g})")
         return cls(
             up_sensor=(up[0], up[1], up[2]),
-            face_tilt_deg=float(d["face_tilt_deg"]),
-            rotation_on_skin_deg=float(d["rotation_on_skin_deg"]),
-            side_tilt_deg=float(d["side_tilt_deg"]),
-            inclination_deg=float(d.get("inclination_deg", 0.0)),
+            face_tilt_deg=ps.number(d, "face_tilt_deg", lo=-360, hi=360, at=at),
+            rotation_on_skin_deg=ps.number(d, "rotation_on_skin_deg", lo=-360, hi=360, at=at),
+            side_tilt_deg=ps.number(d, "side_tilt_deg", lo=-360, hi=360, at=at),
+            inclination_deg=ps.number(d, "inclination_deg", lo=-360, hi=360, at=at, default=0.0),
         )
 
 
@@ -213,18 +215,24 @@ class SensorQuality:
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> SensorQuality:
+    def from_dict(cls, d: Mapping[str, Any], at: str = "quality") -> SensorQuality:
+        """Parse and check (see :mod:`winkmon.profile_schema`); ValueError names the field."""
+        d = ps.as_mapping(d, at)
+        peaks = ps.array(d.get("bend_peaks_deg"), f"{at}.bend_peaks_deg")
         return cls(
-            still_gyro_rms_deg_s=float(d["still_gyro_rms_deg_s"]),
-            still_acc_std_m_s2=float(d["still_acc_std_m_s2"]),
-            bend_amplitude_deg=float(d["bend_amplitude_deg"]),
-            bend_peaks_deg=tuple(float(v) for v in d["bend_peaks_deg"]),
-            axis_ratio=float(d["axis_ratio"]),
-            axis_up_angle_deg=float(d["axis_up_angle_deg"]),
-            axis_agreement_deg=float(d["axis_agreement_deg"]),
-            axis_uncertainty_deg=_float_or_none(d.get("axis_uncertainty_deg")),
-            angle_error_deg=_float_or_none(d.get("angle_error_deg")),
-            facing_in=bool(d.get("facing_in", False)),
+            still_gyro_rms_deg_s=ps.number(d, "still_gyro_rms_deg_s", lo=0, hi=1e4, at=at),
+            still_acc_std_m_s2=ps.number(d, "still_acc_std_m_s2", lo=0, hi=1e3, at=at),
+            bend_amplitude_deg=ps.number(d, "bend_amplitude_deg", lo=-360, hi=360, at=at),
+            bend_peaks_deg=tuple(
+                ps.as_number(v, f"{at}.bend_peaks_deg[{i}]", lo=-360, hi=360)
+                for i, v in enumerate(peaks)
+            ),
+            axis_ratio=ps.number(d, "axis_ratio", lo=0, hi=100, at=at),
+            axis_up_angle_deg=ps.number(d, "axis_up_angle_deg", lo=0, hi=180, at=at),
+            axis_agreement_deg=ps.number(d, "axis_agreement_deg", lo=0, hi=180, at=at),
+            axis_uncertainty_deg=ps.optional_number(d, "axis_uncertainty_deg", lo=0, hi=180, at=at),
+            angle_error_deg=ps.optional_number(d, "angle_error_deg", lo=0, hi=360, at=at),
+            facing_in=ps.boolean(d, "facing_in", default=False, at=at),
         )
 
 
@@ -251,19 +259,20 @@ class SensorCalibration:
         return d
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> SensorCalibration:
-        m = np.asarray(d["mount"], dtype=np.float64)
-        if m.shape == (3, 3):
-            # Undo the rounding of the stored matrix (re-orthonormalise via SVD).
-            u, _, vt = np.linalg.svd(m)
-            m = u @ vt
-        address = d.get("address")
+    def from_dict(cls, d: Mapping[str, Any], at: str = "sensor") -> SensorCalibration:
+        """Parse and check: the mount must be a proper rotation (orthonormal, det +1, within
+        :data:`~winkmon.profile_schema.ROTATION_TOL`); it is then re-orthonormalised to undo
+        the rounding of the stored matrix. ValueError names the field."""
+        d = ps.as_mapping(d, at)
+        if "mount" not in d:
+            raise ValueError(f"missing field {at}.mount")
+        m = ps.rotation(d["mount"], f"{at}.mount")
         return cls(
             mount=Mount(m),
-            neutral=SensorNeutral.from_dict(d["neutral"]),
-            quality=SensorQuality.from_dict(d["quality"]),
-            address=None if address is None else str(address),
-            driver=None if d.get("driver") is None else str(d["driver"]),
+            neutral=SensorNeutral.from_dict(ps.mapping(d, "neutral", at=at), f"{at}.neutral"),
+            quality=SensorQuality.from_dict(ps.mapping(d, "quality", at=at), f"{at}.quality"),
+            address=ps.text(d, "address", default=None, at=at, max_len=100),
+            driver=ps.text(d, "driver", default=None, at=at, max_len=40),
         )
 
 
@@ -315,23 +324,29 @@ class CalibrationRecord:
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> CalibrationRecord:
-        s, f = d["static_s"], d["functional_s"]
-        source = d.get("source")
+    def from_dict(cls, d: Mapping[str, Any], at: str = "calibration") -> CalibrationRecord:
+        """Parse and check (see :mod:`winkmon.profile_schema`); ValueError names the field."""
+        d = ps.as_mapping(d, at)
+        s = ps.vector(d.get("static_s"), f"{at}.static_s", 2, lo=-1e12, hi=1e12)
+        f = ps.vector(d.get("functional_s"), f"{at}.functional_s", 2, lo=-1e12, hi=1e12)
+        unc = ps.mapping(d, "axis_uncertainty_deg", at=at, default={})
         return cls(
-            static=Window(float(s[0]), float(s[1])),
-            functional=Window(float(f[0]), float(f[1])),
-            automatic=bool(d.get("automatic", False)),
-            static_angle_deg=float(d.get("static_angle_deg", 0.0)),
-            bend_margin_deg=float(d.get("bend_margin_deg", 0.0)),
-            method=str(d.get("method", "vqf")),
-            source=None if source is None else str(source),
-            motion_source=str(d.get("motion_source", "bends")),
-            neutral_source=str(d.get("neutral_source", "stand")),
-            angle_error_deg=_float_or_none(d.get("angle_error_deg")),
-            lumbopelvic_available=bool(d.get("lumbopelvic_available", True)),
+            static=Window(s[0], s[1]),
+            functional=Window(f[0], f[1]),
+            automatic=ps.boolean(d, "automatic", default=False, at=at),
+            static_angle_deg=ps.number(d, "static_angle_deg", lo=-360, hi=360, at=at, default=0.0),
+            bend_margin_deg=ps.number(d, "bend_margin_deg", lo=-360, hi=360, at=at, default=0.0),
+            method=ps.text(d, "method", default="vqf", at=at, max_len=40),
+            source=ps.text(d, "source", default=None, at=at),
+            motion_source=ps.text(d, "motion_source", default="bends", at=at, max_len=40),
+            neutral_source=ps.text(d, "neutral_source", default="stand", at=at, max_len=40),
+            angle_error_deg=ps.optional_number(d, "angle_error_deg", lo=0, hi=360, at=at),
+            lumbopelvic_available=ps.boolean(d, "lumbopelvic_available", default=True, at=at),
             axis_uncertainty_deg={
-                str(k): _float_or_none(v) for k, v in d.get("axis_uncertainty_deg", {}).items()
+                ps.text({"k": k}, "k", at=f"{at}.axis_uncertainty_deg", max_len=40): (
+                    ps.optional_number(unc, k, lo=0, hi=180, at=f"{at}.axis_uncertainty_deg")
+                )
+                for k in list(unc)[:10]
             },
         )
 
@@ -360,17 +375,31 @@ class ProfileRevision:
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> ProfileRevision:
+    def from_dict(cls, d: Mapping[str, Any], at: str = "history") -> ProfileRevision:
+        """Parse and check (see :mod:`winkmon.profile_schema`); ValueError names the field."""
+        d = ps.as_mapping(d, at)
         return cls(
-            revision=int(d["revision"]),
-            created_utc=str(d.get("created_utc", "")),
-            sensors={
-                Role.parse(k): SensorCalibration.from_dict(v) for k, v in d["sensors"].items()
-            },
-            calibration=CalibrationRecord.from_dict(d["calibration"]),
-            reason=str(d.get("reason", "")),
-            changes=str(d.get("changes", "")),
+            revision=int(ps.number(d, "revision", lo=1, hi=ps.MAX_LIST + 1, at=at)),
+            created_utc=ps.text(d, "created_utc", default="", at=at, max_len=100),
+            sensors=_sensors_from_dict(ps.mapping(d, "sensors", at=at), f"{at}.sensors"),
+            calibration=CalibrationRecord.from_dict(
+                ps.mapping(d, "calibration", at=at), f"{at}.calibration"
+            ),
+            reason=ps.text(d, "reason", default="", at=at),
+            changes=ps.text(d, "changes", default="", at=at),
         )
+
+
+def _sensors_from_dict(d: Mapping[str, Any], at: str) -> dict[Role, SensorCalibration]:
+    sensors = {}
+    for key, v in list(d.items())[:4]:
+        role = Role.parse(ps.text({"k": key}, "k", at=at, max_len=20))
+        if role in sensors:
+            raise ValueError(f"{at}: sensor {role.label} appears twice")
+        sensors[role] = SensorCalibration.from_dict(v, f"{at}.{role.label}")
+    if len(d) > 4:
+        raise ValueError(f"{at}: more sensors than a profile can hold")
+    return sensors
 
 
 def _ordered(sensors: Mapping[Role, SensorCalibration]) -> list[tuple[Role, SensorCalibration]]:
@@ -516,43 +545,63 @@ class AthleteProfile:
                 f"(it reads version {SCHEMA_VERSION}); update winkmon or calibrate again"
             )
         try:
-            sensors_doc = d["sensors"]
-            sensors = {
-                Role.parse(key): SensorCalibration.from_dict(v) for key, v in sensors_doc.items()
-            }
+            name = ps.check_name(d.get("name"), "name")
+            sensors = _sensors_from_dict(ps.mapping(d, "sensors"), "sensors")
             if version == 1:
                 missing = [r.label for r in ROLES if r not in sensors]
                 if missing:
                     raise ValueError(f"a version 1 profile needs both sensors; missing {missing}")
-            thr = d.get("thresholds", {})
+            thr = ps.mapping(d, "thresholds", default={})
             known = set(Thresholds().as_dict())
-            thresholds = Thresholds(**{k: float(v) for k, v in thr.items() if k in known})
-            record = CalibrationRecord.from_dict(d["calibration"])
+            thresholds = Thresholds(
+                **{
+                    k: ps.number(thr, k, lo=-1e6, hi=1e6, at="thresholds")
+                    for k in known
+                    if k in thr
+                }
+            )
+            record = CalibrationRecord.from_dict(ps.mapping(d, "calibration"))
             if Role.LUMBAR not in sensors:
                 record = replace(record, lumbopelvic_available=False)
+            history = ps.array(d.get("history", []), "history")
             return cls(
-                name=str(d["name"]),
+                name=name,
                 sensors=sensors,
                 calibration=record,
                 thresholds=thresholds,
-                created_utc=str(d.get("created_utc", "")),
+                created_utc=ps.text(d, "created_utc", default="", max_len=100),
                 schema_version=version,
-                history=tuple(ProfileRevision.from_dict(h) for h in d.get("history", [])),
+                history=tuple(
+                    ProfileRevision.from_dict(h, f"history[{i}]") for i, h in enumerate(history)
+                ),
             )
         except ProfileError:
             raise
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        except (
+            KeyError,
+            TypeError,
+            ValueError,
+            IndexError,
+            AttributeError,
+            OverflowError,
+            RecursionError,
+        ) as exc:
             what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
             raise ProfileError(f"{origin}: damaged athlete profile: {what}") from None
 
     @classmethod
     def from_json(cls, text: str, *, origin: str = "profile") -> AthleteProfile:
+        """Parse a profile file's text (see :meth:`from_dict`); ProfileError on any problem."""
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ProfileError(
                 f"{origin}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
             ) from None
+        except RecursionError:
+            raise ProfileError(f"{origin}: not an athlete profile (nested too deeply)") from None
+        except ValueError as exc:  # e.g. an integer of thousands of digits
+            raise ProfileError(f"{origin}: not an athlete profile ({exc})") from None
         return cls.from_dict(doc, origin=origin)
 
 
@@ -684,19 +733,53 @@ def resolve_profiles_dir(arg: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir("winkmon")) / "profiles"
 
 
-def profile_file_name(name: str) -> str:
-    """A safe file name for an athlete: lower case, ``[a-z0-9_-]`` only, plus ``.json``.
+MAX_PROFILE_BYTES = 4 << 20  #: a profile file larger than this is refused unread
+_HASH_CHARS = 10
 
-    Different spellings of one name ("Alex B", "alex-b") share one file on purpose.
+
+def check_athlete_name(name: str) -> str:
+    """``name`` as given if it can name an athlete; ProfileError otherwise.
+
+    Any script is fine ("Мария", "山田", "Zoë"); refused are empty names, control characters
+    and names longer than 100 characters.
     """
+    try:
+        return ps.check_name(name)
+    except ValueError as exc:
+        raise ProfileError(f"bad athlete name: {exc}") from None
+
+
+def profile_file_name(name: str) -> str:
+    """The file of athlete ``name``: a readable slug plus a hash of the exact name, ``.json``.
+
+    The slug is the NFC-normalised, case-folded name with runs of anything but letters and
+    digits (of any script) turned into ``-``, at most 40 characters; the hash is the first 10
+    hex digits of SHA-256 of the exact name (UTF-8). Names are matched exactly: "Zoë" and
+    "Zoé", or "Alex B" and "alex-b", are different athletes with different files.
+    """
+    check_athlete_name(name)
+    folded = unicodedata.normalize("NFC", name).casefold()
+    slug = re.sub(r"[\W_]+", "-", folded).strip("-")[:40].strip("-") or "athlete"
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_CHARS]
+    return f"{slug}-{digest}.json"
+
+
+def legacy_file_name(name: str) -> str | None:
+    """The file name winkmon used before names were matched exactly (``[a-z0-9_-]`` slug),
+    or None if that scheme gives none. Such files still load when their ``name`` is exactly
+    the one asked for."""
     slug = re.sub(r"[^a-z0-9_-]+", "-", name.strip().lower()).strip("-_")
-    if not slug:
-        raise ProfileError(f"athlete name {name!r} has no letters or digits to name a file by")
-    return slug[:80] + ".json"
+    return slug[:80] + ".json" if slug else None
 
 
 class ProfileStore:
-    """Athlete profiles in one directory, one JSON file per athlete."""
+    """Athlete profiles in one directory, one JSON file per athlete.
+
+    Every file is untrusted: only regular files of at most :data:`MAX_PROFILE_BYTES` are read
+    (a FIFO or a device is refused without blocking), and the document is checked against
+    the schema before use (:mod:`winkmon.profile_schema`). Saving is atomic and never writes
+    through a link (:mod:`winkmon.safe_io`).
+    """
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
@@ -704,60 +787,106 @@ class ProfileStore:
     def path_for(self, name: str) -> Path:
         return self.directory / profile_file_name(name)
 
+    def _legacy_path(self, name: str) -> Path | None:
+        legacy = legacy_file_name(name)
+        return None if legacy is None else self.directory / legacy
+
     def names(self) -> list[str]:
         """Athlete names with a readable profile here, sorted (damaged files are skipped)."""
         return [p.name for p in self.list()]
 
     def list(self) -> list[AthleteProfile]:
-        """Every readable profile in the directory, sorted by name."""
-        out = []
+        """Every readable profile in the directory, sorted by name (one per exact name)."""
+        found: dict[str, AthleteProfile] = {}
         if self.directory.is_dir():
             for path in sorted(self.directory.glob("*.json")):
+                if path.name.startswith("."):
+                    continue
                 try:
-                    out.append(self._read(path))
+                    prof = self._read(path)
                 except ProfileError:
                     continue
-        return sorted(out, key=lambda p: p.name.lower())
+                if prof.name not in found or path.name == profile_file_name(prof.name):
+                    found[prof.name] = prof
+        return sorted(found.values(), key=lambda p: (p.name.casefold(), p.name))
+
+    def _find(self, name: str) -> Path | None:
+        """The file holding athlete ``name`` exactly (current or legacy name), if any."""
+        path = self.path_for(name)
+        if path.exists() or path.is_symlink():
+            return path
+        legacy = self._legacy_path(name)
+        if legacy is not None and legacy.exists() and self._read(legacy).name == name:
+            return legacy
+        return None
 
     def exists(self, name: str) -> bool:
-        return self.path_for(name).is_file()
+        return self._find(name) is not None
 
     def load(self, name: str) -> AthleteProfile:
-        """The profile of athlete ``name``; :class:`ProfileError` if missing or unreadable."""
-        path = self.path_for(name)
-        if not path.is_file():
+        """The profile of athlete ``name`` (matched exactly); ProfileError if missing or bad."""
+        path = self._find(name)
+        if path is None:
             known = ", ".join(self.names()) or "none"
             raise ProfileError(
                 f"no profile for athlete {name!r} in {self.directory} (known: {known}); run "
                 f"winkmon calibrate SESSION --athlete {_shell_word(name)} to make one"
             )
-        return self._read(path)
+        profile = self._read(path)
+        if profile.name != name:
+            raise ProfileError(
+                f"{path}: holds athlete {profile.name!r}, not {name!r}; rename or remove it"
+            )
+        return profile
 
     def save(self, profile: AthleteProfile) -> Path:
-        """Write (or replace) the athlete's profile atomically; returns the file."""
+        """Write (or replace) the athlete's profile atomically; returns the file.
+
+        The data go to an exclusive temporary file (never through a link) renamed onto the
+        profile; a legacy-named file of the same athlete is removed afterwards.
+        """
+        from winkmon.safe_io import write_text
+
         path = self.path_for(profile.name)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".json.tmp")
-            tmp.write_text(profile.to_json(), encoding="utf-8")
-            os.replace(tmp, path)
+            write_text(path, profile.to_json(), overwrite=True)
         except OSError as exc:
             raise ProfileError(f"cannot save the profile to {path}: {exc.strerror}") from None
+        except WinkmonError as exc:
+            raise ProfileError(f"cannot save the profile: {exc}") from None
+        legacy = self._legacy_path(profile.name)
+        if legacy is not None and legacy != path and legacy.is_file():
+            try:
+                same = self._read(legacy).name == profile.name
+            except ProfileError:
+                same = False
+            if same:
+                legacy.unlink(missing_ok=True)
         return path
 
     def delete(self, name: str) -> Path:
-        path = self.path_for(name)
-        if not path.is_file():
+        path = self._find(name)
+        if path is None:
             raise ProfileError(f"no profile for athlete {name!r} in {self.directory}")
         path.unlink()
         return path
 
     @staticmethod
     def _read(path: Path) -> AthleteProfile:
+        from winkmon.safe_io import read_regular_file
+
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ProfileError(f"{path}: cannot read the profile: {exc}") from None
+            data = read_regular_file(path, MAX_PROFILE_BYTES, "profile")
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProfileError(
+                f"{path}: cannot read the profile: not UTF-8 text ({exc.reason})"
+            ) from None
+        except ProfileError:
+            raise
+        except WinkmonError as exc:
+            raise ProfileError(str(exc)) from None
         return AthleteProfile.from_json(text, origin=str(path))
 
 

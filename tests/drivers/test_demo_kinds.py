@@ -43,7 +43,7 @@ def test_the_demo_on_a_mixed_pair_reports_reps_and_the_flexion_alert(tmp_path: P
             0,
             out,
             record=record,
-            kinds={Role.SACRUM: "metamotion", Role.LUMBAR: "movella-dot"},
+            sensor_kind="metamotion,movella-dot",
         )
     )
     text = out.getvalue()

@@ -244,3 +244,21 @@ def test_a_rep_whose_bottom_was_not_seen_is_unknown_not_ok() -> None:
         assert len(reps) == 1
         verdicts.append(reps[0].verdict)
     assert verdicts == [Verdict.OK, Verdict.UNKNOWN]
+
+
+@pytest.mark.parametrize("offset", [-0.15, -0.3, 0.25])
+def test_flexion_onset_is_never_deeper_than_the_rep(offset: float) -> None:
+    """The onset's depth is the live estimate, the rep's the refined top-to-top one: with an
+    accelerometer offset the live one runs deeper (up to 10 cm here before the clip), but the
+    back cannot turn deeper than the rep went."""
+    t, z, truth = height_track([(1.2, 0.3, 1.0, 0.36)] * 5, 3.0, 3.0)
+    a = spoil(z, offset, 0.05, seed=2)
+    angle = np.where(z < -0.30, 8.0, -8.0)  # into flexion near the bottom of every rep
+    gyr = np.where(np.abs(np.gradient(z)) > 1e-5, 0.5, 0.02)
+    tracker = SquatTracker(Thresholds(), RATE, angle_available=True)
+    *_, events = tracker.step(t, angle, a, gyr, None, pelvis_up(z))
+    reps = [e for e in events if isinstance(e, Rep)]
+    assert len(reps) == len(truth)
+    for rep in reps:
+        assert rep.verdict is Verdict.FLEXION and rep.flexion_onset_depth_cm is not None
+        assert 20.0 < rep.flexion_onset_depth_cm <= rep.depth_cm

@@ -27,6 +27,7 @@ from bleak.backends.client import BaseBleakClient
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
 
+from winkmon.ble.availability import no_bluetooth
 from winkmon.ble.config import HubConfig
 from winkmon.errors import BleError, FrameError, FrameErrorKind
 from winkmon.protocol.constants import (
@@ -211,6 +212,9 @@ class SensorLink:
                 await stack.enter_async_context(client)
             except (BleakError, TimeoutError, OSError) as exc:
                 self.counters.connect_failures += 1
+                machine = no_bluetooth(exc)  # no stack or no adapter: not this sensor's fault
+                if machine is not None:
+                    raise machine from exc
                 raise BleError(
                     f"{self.role.label}: cannot connect to {self.address}: {exc}"
                 ) from exc

@@ -18,6 +18,7 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.exc import BleakError
 
+from winkmon.ble.availability import no_bluetooth
 from winkmon.errors import BleError
 from winkmon.protocol.constants import BATTERY_LEVEL_UUID, SERVICE_UUID, Role
 
@@ -74,8 +75,8 @@ async def discover_sensors(
         async with scanner:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(done.wait(), timeout_s)
-    except BleakError as exc:
-        raise BleError(f"cannot scan for sensors: {exc}") from exc
+    except (BleakError, OSError) as exc:
+        raise _scan_error(exc) from exc
     found = [
         FoundSensor(
             name=adv.local_name or device.name or "?",
@@ -125,8 +126,8 @@ async def discover_devices(
     try:
         async with scanner:
             await asyncio.sleep(timeout_s)
-    except BleakError as exc:
-        raise BleError(f"cannot scan for sensors: {exc}") from exc
+    except (BleakError, OSError) as exc:
+        raise _scan_error(exc) from exc
     found = [
         FoundDevice(
             name=name,
@@ -161,6 +162,20 @@ async def read_device_battery(
     except (BleakError, BleError, TimeoutError, OSError) as exc:
         log.info("battery of %s: %s", found.address, exc)
         return None
+
+
+def _scan_error(exc: BaseException) -> BleError:
+    return no_bluetooth(exc) or BleError(f"cannot scan for sensors: {exc}")
+
+
+async def check_bluetooth(*, scanner_backend: type[BaseBleakScanner] | None = None) -> None:
+    """Raise :class:`~winkmon.ble.availability.NoBluetoothError` (one line: what is missing
+    and what to do) unless this machine can scan; returns as soon as a scan has started."""
+    try:
+        async with BleakScanner(service_uuids=[SERVICE_UUID], backend=scanner_backend):
+            pass
+    except (BleakError, OSError) as exc:
+        raise _scan_error(exc) from exc
 
 
 async def read_battery(

@@ -17,16 +17,28 @@ def display_available() -> bool:
     return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM"))
 
 
-def require_display(command: str) -> None:
-    """Refuse, in one line, to open a window where none can be shown."""
+def require_display(command: str, instead: str = "") -> None:
+    """Refuse, in one line, to open a window where none can be shown, or where Qt's X11 plugin
+    would fail for want of system libraries.
+
+    ``instead``: what the command offers without a window (e.g. ``use --screenshot FILE``);
+    empty when it offers nothing.
+    """
     if not display_available():
+        alternative = f"; or {instead}" if instead else ""
         raise WinkmonError(
             f"{command} opens a window, but there is no display here (no DISPLAY or "
-            "WAYLAND_DISPLAY); run it on a desktop, or use --screenshot FILE"
+            f"WAYLAND_DISPLAY): run it on a desktop{alternative}"
         )
+    from winkmon.gui.systemlibs import require_window_libs
+
+    require_window_libs(command)
 
 
 def offscreen_if_headless() -> None:
-    """Render off screen when there is no display (for --screenshot)."""
-    if not display_available():
+    """Render off screen (for --screenshot) when there is no display, or when Qt's X11 plugin
+    lacks its system libraries: a screenshot needs no window on the screen."""
+    from winkmon.gui.systemlibs import missing_libs, uses_xcb
+
+    if not display_available() or (uses_xcb() and missing_libs()):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"

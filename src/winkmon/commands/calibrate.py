@@ -94,24 +94,32 @@ def run(args: argparse.Namespace) -> int:
             raise CalibrationError(
                 f"--refine needs a stored profile for {args.athlete!r}; calibrate first"
             )
-        profile, cal = refine(
-            stored,
-            replay.samples,
-            params=CalibrationParams(method=args.method.lower()),
-            source=source,
-        )
+        try:
+            profile, cal = refine(
+                stored,
+                replay.samples,
+                params=CalibrationParams(method=args.method.lower()),
+                source=source,
+            )
+        except CalibrationError as exc:
+            raise CalibrationError(
+                f"Calibration needs another try for {args.athlete}: {exc}"
+            ) from exc
         path = store.save(profile)
         print(summary(profile, cal))
         print(f"saved: {path}")
         return 0
-    cal = calibrate(
-        replay.samples,
-        windows["static"],
-        windows["functional"],
-        params=CalibrationParams(method=args.method.lower()),
-        source=source,
-        profile=stored,
-    )
+    try:
+        cal = calibrate(
+            replay.samples,
+            windows["static"],
+            windows["functional"],
+            params=CalibrationParams(method=args.method.lower()),
+            source=source,
+            profile=stored,
+        )
+    except CalibrationError as exc:
+        raise CalibrationError(f"Calibration needs another try for {args.athlete}: {exc}") from exc
     profile = cal.profile(args.athlete, thresholds=thresholds, addresses=addresses)
     if stored is not None and args.keep_history:
         if not args.thresholds:
@@ -123,6 +131,20 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def verdict_line(profile: AthleteProfile, cal: Calibration | None = None) -> str:
+    """The plain first line: did it work, and how good is it (details follow it)."""
+    rec = profile.calibration
+    if profile.lumbopelvic_available:
+        what = "both sensors"
+        if rec.angle_error_deg is not None:
+            what += f"; the angle is within {rec.angle_error_deg:.1f}° at 30° of flexion"
+    else:
+        what = "sacrum sensor only: depth, reps and pelvic tilt, no lumbopelvic angle"
+    warnings = len(cal.warnings) if cal is not None else 0
+    more = f"; read the {warnings} warning(s) below" if warnings else ""
+    return f"Calibration OK for {profile.name} ({what}){more}"
+
+
 def summary(profile: AthleteProfile, cal: Calibration | None = None) -> str:
     """A readable account of a profile for the terminal."""
     from winkmon.profiles import ROLES, calibration_quality_lines
@@ -132,6 +154,7 @@ def summary(profile: AthleteProfile, cal: Calibration | None = None) -> str:
     still_what = "stand still" if rec.neutral_source == "stand" else "upright"
     moves = "bends" if rec.motion_source == "bends" else "squats"
     lines = [
+        verdict_line(profile, cal),
         f"athlete {profile.name}: calibrated from {rec.source or 'a recording'}",
         f"  windows ({how}): {still_what} {rec.static}, {moves} {rec.functional}",
     ]

@@ -11,7 +11,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from winkmon.commands._display import display_available, offscreen_if_headless
+from winkmon.commands._display import display_available, offscreen_if_headless, require_display
+
+#: --sensor-kind values (the keys of winkmon.virtual.rig.SENSOR_KINDS, kept here so that
+#: ``winkmon --help`` does not import bumble).
+SENSOR_KINDS = ("winkmon", "winkmon-fw")
+
+
+def sensor_kind(text: str) -> str:
+    """``--sensor-kind``: a firmware kind, a vendor kind, or ``SACRUM-KIND,LUMBAR-KIND``."""
+    if text in SENSOR_KINDS:
+        return text
+    from winkmon.errors import WinkmonError
+    from winkmon.virtual.kinds import parse_kinds
+
+    try:
+        parse_kinds(text)
+    except WinkmonError as exc:
+        raise argparse.ArgumentTypeError(f"invalid choice: {text!r} ({exc})") from None
+    return text
 
 
 def register(subparsers: Any) -> None:
@@ -33,6 +51,16 @@ def register(subparsers: Any) -> None:
         help="render the window after --seconds of demo to FILE (PNG) and exit",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the simulated athlete")
+    p.add_argument(
+        "--sensor-kind",
+        default="winkmon",
+        type=sensor_kind,
+        metavar="KIND",
+        help="the virtual sensors: winkmon (Python emulator, default), winkmon-fw (the C "
+        "firmware core built for this machine; needs a C compiler), or an emulated vendor "
+        "sensor (polar-verity, metamotion, movella-dot, witmotion); one kind for both or "
+        "SACRUM-KIND,LUMBAR-KIND (all but winkmon with --headless)",
+    )
     p.add_argument(
         "--record", metavar="OUT", help="with --headless: record the session to OUT.winkmon"
     )
@@ -58,16 +86,15 @@ def register(subparsers: Any) -> None:
         help="with --headless: lose this percentage of notifications at random",
     )
     p.add_argument(
+        "--lsl",
+        action="store_true",
+        help="with --headless: publish the angle, depth and rep/alert events as Lab Streaming "
+        "Layer streams",
+    )
+    p.add_argument(
         "--reset-clock",
         action="store_true",
         help="with --headless: the sensors' clocks restart from 0 when they reconnect",
-    )
-    p.add_argument(
-        "--sensor-kind",
-        default="winkmon",
-        metavar="KIND",
-        help="with --headless: the kind of virtual sensors (winkmon, polar-verity, metamotion, "
-        "movella-dot, witmotion), or one per sensor: SACRUM-KIND,LUMBAR-KIND",
     )
     p.set_defaults(func=run)
 
@@ -104,17 +131,16 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         args.headless = True
-    headless_only = args.record or args.json or args.disconnect or args.loss or args.reset_clock
+    headless_only = (
+        args.record or args.json or args.disconnect or args.loss or args.reset_clock or args.lsl
+    )
     if headless_only and not args.headless:
         raise WinkmonError(
-            "--record, --json, --disconnect, --loss and --reset-clock go with --headless "
+            "--record, --json, --disconnect, --loss, --reset-clock and --lsl go with --headless "
             "(in the dashboard: Ctrl+R records)"
         )
-    from winkmon.virtual.kinds import parse_kinds
-
-    kinds = parse_kinds(args.sensor_kind)
-    if set(kinds.values()) != {"winkmon"} and not args.headless:
-        raise WinkmonError("--sensor-kind other than winkmon goes with --headless for now")
+    if args.sensor_kind != "winkmon" and not args.headless:
+        raise WinkmonError(f"--sensor-kind {args.sensor_kind} runs with --headless only (for now)")
     if args.headless:
         from winkmon import demo_headless
         from winkmon.demo import DemoFaults
@@ -127,6 +153,8 @@ def run(args: argparse.Namespace) -> int:
             outages=tuple(parse_disconnect(t) for t in args.disconnect),
             reset_clock=args.reset_clock,
         )
+        if args.json and args.json != "-" and Path(args.json).exists():
+            raise WinkmonError(f"{args.json}: already exists (choose another name)")
         record = None
         if args.record:
             record = output_path(args.record)
@@ -135,7 +163,13 @@ def run(args: argparse.Namespace) -> int:
         seconds = 90.0 if args.seconds is None else args.seconds
         return int(
             demo_headless.run(
-                seconds, args.seed, record=record, json_out=args.json, faults=faults, kinds=kinds
+                seconds,
+                args.seed,
+                record=record,
+                json_out=args.json,
+                faults=faults,
+                sensor_kind=args.sensor_kind,
+                lsl=args.lsl,
             )
             or 0
         )
@@ -151,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
         path = screenshot(factory, factory.demo(), seconds, Path(args.screenshot))
         print(f"wrote {path}")
         return 0
+    require_display("winkmon demo", "run `winkmon demo --headless` for the terminal demo")
     from winkmon.gui.app import run_dashboard
 
     return run_dashboard(factory, seconds=args.seconds)

@@ -32,22 +32,17 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from winkmon.recording import Recording, load_samples
-    from winkmon.recording.export import export_csv, export_parquet
+    from winkmon.recording import Recording
+    from winkmon.recording.export import export_recording
 
     if not args.csv and not args.parquet:
         raise WinkmonError("nothing to do: give --csv DIR and/or --parquet DIR")
     with Recording.open(args.session, partial_ok=args.partial) as rec:
-        replay = load_samples(rec)
-    for warning in replay.warnings:
+        result = export_recording(
+            rec, csv_dir=args.csv, parquet_dir=args.parquet, overwrite=args.overwrite
+        )
+    for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if not replay.samples:
-        raise WinkmonError(f"{rec.path}: the recording holds no samples to export")
-    written = []
-    if args.csv:
-        written += export_csv(replay, args.csv, overwrite=args.overwrite)
-    if args.parquet:
-        written += export_parquet(replay, args.parquet, overwrite=args.overwrite)
-    for path in written:
+    for path in result.written:
         print(f"wrote {path}")
     return 0

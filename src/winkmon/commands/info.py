@@ -61,7 +61,7 @@ def summary(rec: Recording, replay: Replay) -> dict[str, Any]:
         "source": meta.source,
         "sensors": sensors,
         "gaps": [
-            {"role": g.role.label, "t_s": g.t_s, "kind": g.kind, "detail": g.detail}
+            {"role": g.role.label, "t_s": round(g.t_s, 3), "kind": g.kind, "detail": g.detail}
             for g in rec.gaps
         ],
         "athlete": meta.athlete,
@@ -85,6 +85,37 @@ def _athlete_line(athlete: dict[str, Any] | None) -> str:
         if key in athlete:
             return str(athlete[key])
     return ", ".join(sorted(athlete))
+
+
+def source_line(source: dict[str, Any]) -> str:
+    """Where the recording came from, in one short line (``--json`` has the whole record)."""
+    from winkmon.numbers import plural
+
+    parts = []
+    for key, value in source.items():
+        if key == "truth" and isinstance(value, dict):
+            reps = value.get("rep_list")
+            n = f" of {plural(len(reps), 'rep')}" if isinstance(reps, list) else ""
+            parts.append(f"with the simulator's ground truth{n}")
+        elif isinstance(value, dict):
+            scalars = [f"{k} {_short(v)}" for k, v in value.items() if _is_scalar(v)]
+            parts.append(f"{key} ({', '.join(scalars)})" if scalars else key)
+        elif _is_scalar(value):
+            parts.append(f"{key} {_short(value)}")
+        else:
+            parts.append(key)
+    return "; ".join(parts) + " (--json for the details)"
+
+
+def _is_scalar(value: object) -> bool:
+    return isinstance(value, str | int | float | bool) or value is None
+
+
+def _short(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    text = str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -123,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
         ("notes", facts["notes"] or "-"),
     ]
     if facts["source"]:
-        lines.append(("source", json.dumps(facts["source"], sort_keys=True)))
+        lines.append(("source", source_line(facts["source"])))
     if facts["events"]:
         lines.append(("events", ", ".join(f"{k}: {n}" for k, n in facts["events"].items())))
     for key, value in lines:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,11 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--athlete", required=True, metavar="NAME", help="whose profile to use")
     p.add_argument("--profiles", metavar="DIR", help="athlete profile directory")
+    p.add_argument(
+        "--lsl",
+        action="store_true",
+        help="also publish the angle, depth and rep/alert events as Lab Streaming Layer streams",
+    )
     p.set_defaults(func=run)
 
 
@@ -28,7 +34,13 @@ def run(args: argparse.Namespace) -> int:
     profiles = Path(args.profiles) if args.profiles else None
     ProfileStore(resolve_profiles_dir(profiles)).load(args.athlete)  # a clear error up front
     require_display("winkmon live")
+    # No Bluetooth at all (no BlueZ, no adapter): say so here, in one line, rather than open a
+    # window that can only ever show "No signal".
+    from winkmon.ble.scan import check_bluetooth
+
+    asyncio.run(check_bluetooth())
     factory = SourceFactory(profiles_dir=profiles, athlete=args.athlete)
+    factory.lsl = args.lsl
     from winkmon.gui.app import run_dashboard
 
     return run_dashboard(factory, live=True)

@@ -43,6 +43,12 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--mtu", type=int, default=247, help="with --virtual: the sensors' ATT MTU")
     p.add_argument("--quiet", action="store_true", help="no status line")
+    p.add_argument(
+        "--lsl",
+        action="store_true",
+        help="also analyse with the athlete's profile and publish the angle, depth and "
+        "rep/alert events as Lab Streaming Layer streams",
+    )
     p.set_defaults(func=run)
 
 
@@ -54,8 +60,15 @@ def _profile_addresses(args: argparse.Namespace) -> tuple[dict[str, Any] | None,
     """The athlete's profile (as JSON) and the sensor addresses it remembers, if any."""
     from winkmon.profiles import ProfileStore, resolve_profiles_dir
 
-    store = ProfileStore(resolve_profiles_dir(args.profiles))
+    folder = resolve_profiles_dir(args.profiles)
+    store = ProfileStore(folder)
     if not store.exists(args.athlete):
+        print(
+            f"winkmon record: no profile for {args.athlete} in {folder}: recording anyway "
+            "(sensors found by scan); calibrate from it afterwards with `winkmon calibrate "
+            f"{args.output} --athlete {args.athlete}`",
+            file=sys.stderr,
+        )
         return None, {}
     profile = store.load(args.athlete)
     return profile.to_dict(), {r: a for r, a in profile.addresses.items() if a}
@@ -79,6 +92,7 @@ async def _record(args: argparse.Namespace) -> int:
     from winkmon.protocol.constants import Role
     from winkmon.protocol.records import StartParams
     from winkmon.recording import RecordingWriter, output_path
+    from winkmon.recording.lock import refuse_if_being_written
     from winkmon.session.recorder import SessionRecorder
     from winkmon.session.run import run_source
     from winkmon.session.session import Session
@@ -92,7 +106,14 @@ async def _record(args: argparse.Namespace) -> int:
     path = output_path(args.output)
     if path.exists() and not args.overwrite:  # say so before connecting to anything
         raise RecordingError(f"{path}: already exists (choose another name or --overwrite)")
+    refuse_if_being_written(path)  # never replace a recording another winkmon is writing
     profile_json, remembered = _profile_addresses(args)
+    if args.lsl and profile_json is None:
+        raise WinkmonError(
+            f"--lsl publishes the lumbopelvic angle, which needs {args.athlete}'s calibration: "
+            f"calibrate first (winkmon calibrate SESSION --athlete {args.athlete}), or record "
+            "without --lsl"
+        )
     if args.virtual:
         remembered = {}  # the virtual sensors have their own addresses
     config = HubConfig(
@@ -121,8 +142,20 @@ async def _record(args: argparse.Namespace) -> int:
             )
         )
         writer.set_athlete(profile_json if profile_json is not None else {"name": args.athlete})
-        # The one session decodes (for the status line) and its recorder keeps every event.
-        session = Session(None, session_start_ns=hub.session_start_ns, roles=hub.roles)
+        # The one session decodes (for the status line) and its recorder keeps every event;
+        # with --lsl it also runs the athlete's pipeline and publishes its output.
+        pipeline = None
+        if args.lsl and profile_json is not None:
+            from winkmon.outputs.lsl import LslPublisher
+            from winkmon.pipeline.pipeline import Pipeline
+            from winkmon.profiles import AthleteProfile
+
+            model = AthleteProfile.from_dict(profile_json).model()
+            pipeline = Pipeline(model, {r: float(args.rate) for r in hub.roles})
+        session = Session(pipeline, session_start_ns=hub.session_start_ns, roles=hub.roles)
+        if pipeline is not None:
+            lsl = stack.enter_context(LslPublisher(session_start_ns=hub.session_start_ns))
+            session.step_listeners.append(lsl.push_step)
         session.start_recording(SessionRecorder(writer, hub.session_start_ns))
         status = _StatusLine(session, hub.session_start_ns, args.quiet)
         session.event_listeners.append(status)

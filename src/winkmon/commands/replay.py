@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         path = screenshot(factory, source, args.seconds, Path(args.screenshot))
         print(f"wrote {path}")
         return 0
-    require_display("winkmon replay")
+    require_display("winkmon replay", "use --screenshot FILE --seconds N")
     from winkmon.gui.app import run_dashboard
 
     return run_dashboard(factory, source)

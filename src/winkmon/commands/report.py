@@ -36,7 +36,8 @@ def register(subparsers: Any) -> None:
         "Without --athlete it uses the calibration stored in the recording, if any; without "
         "any calibration, or with only one sensor, it reports reps, depth, "
         "tempo and sets, and says that the lumbopelvic angle is not available. Without "
-        "--json, prints a table. The reps and alerts are also stored in the recording.",
+        "--json, prints a table. The recording is only read; --save also stores the reps and "
+        "alerts in it (for the replay's timeline).",
     )
     p.add_argument("session", metavar="SESSION", help="the recording (.winkmon)")
     p.add_argument(
@@ -62,14 +63,31 @@ def register(subparsers: Any) -> None:
         help="write time_s,lumbopelvic_deg,depth_cm,pelvis_tilt_deg",
     )
     p.add_argument(
+        "--html",
+        metavar="OUT",
+        help="write a self-contained HTML report to send (plots inside, no network needed)",
+    )
+    p.add_argument(
+        "--pdf",
+        metavar="OUT",
+        help="write the HTML report as a PDF (needs Chromium: apt-get install chromium)",
+    )
+    p.add_argument(
         "--orientation",
         default="vqf",
         choices=["vqf", "madgwick", "mahony", "ekf"],
         help="orientation filter (default vqf)",
     )
     p.add_argument(
-        "--no-save", action="store_true", help="do not store the reps and alerts in the recording"
+        "--save",
+        action="store_true",
+        help="store the reps and alerts in the recording (it is otherwise left unchanged)",
     )
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace existing --json / --angles-csv files"
+    )
+    # Saving used to be the default; --no-save is still accepted and changes nothing.
+    p.add_argument("--no-save", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
 
@@ -101,15 +119,24 @@ def run(args: argparse.Namespace) -> int:
         )
         damage = rec.damage
         path = rec.path
+        info = None
+        if args.html or args.pdf:
+            from winkmon.reports.html import session_info
+
+            a = result.angles
+            info = session_info(rec, float(a.t_s[-1] - a.t_s[0]) if len(a) else 0.0)
     doc = report_document(result, profile, str(path), damage, revision=args.revision)
+    inputs = _input_files(path, profile, args)
+    if info is not None:
+        _write_html_pdf(doc, result, info, args.html, args.pdf, inputs, args.overwrite)
     try:
         if args.json:
-            write_json(args.json, doc)
+            write_json(args.json, doc, inputs=inputs, overwrite=args.overwrite)
         if args.angles_csv:
-            write_angles_csv(Path(args.angles_csv), result)
+            write_angles_csv(Path(args.angles_csv), result, inputs=inputs, overwrite=args.overwrite)
     except OSError as exc:
         raise WinkmonError(f"cannot write {exc.filename}: {exc.strerror}") from None
-    if not args.no_save:
+    if args.save and not args.no_save:
         _save_events(path, result)
     if not args.json or args.json != "-":
         print_table(doc)
@@ -143,6 +170,37 @@ def recorded_profile(rec: Any) -> AthleteProfile | None:
         file=sys.stderr,
     )
     return profile
+
+
+def _write_html_pdf(
+    doc: dict[str, Any],
+    result: SessionResult,
+    info: Any,
+    html: str | None,
+    pdf: str | None,
+    inputs: list[Path],
+    overwrite: bool,
+) -> None:
+    """The HTML report (``--html``) and its PDF (``--pdf``, printed by headless Chromium)."""
+    import tempfile
+
+    from winkmon.errors import WinkmonError
+    from winkmon.reports.browser import print_pdf
+    from winkmon.reports.html import render_session
+    from winkmon.safe_io import check_output, write_text
+
+    page = render_session(doc, result, info)
+    try:
+        if html:
+            write_text(html, page, inputs=inputs, overwrite=overwrite)
+        if pdf:
+            check_output(Path(pdf), inputs=inputs, overwrite=overwrite)
+            with tempfile.TemporaryDirectory(prefix="winkmon-report-") as tmp:
+                src = Path(tmp) / "report.html"
+                src.write_text(page, encoding="utf-8")
+                print_pdf(src, Path(pdf))
+    except OSError as exc:
+        raise WinkmonError(f"cannot write {exc.filename}: {exc.strerror}") from None
 
 
 def _analyze_with_progress(
@@ -266,18 +324,45 @@ def report_document(
     }
 
 
-def write_json(target: str, doc: dict[str, Any]) -> None:
-    """The report as JSON to ``target`` (a path, or ``-`` for stdout)."""
+def write_json(
+    target: str,
+    doc: dict[str, Any],
+    *,
+    inputs: list[Path] | None = None,
+    overwrite: bool = False,
+) -> None:
+    """The report as JSON to ``target`` (a path, written atomically and never onto one of
+    ``inputs``; or ``-`` for stdout)."""
+    from winkmon.safe_io import write_text
+
     text = json.dumps(doc, indent=2, allow_nan=False)
     if target == "-":
         print(text)
     else:
-        Path(target).write_text(text + "\n", encoding="utf-8")
+        write_text(target, text + "\n", inputs=inputs or [], overwrite=overwrite)
 
 
-def write_angles_csv(path: Path, result: SessionResult) -> None:
+def _input_files(
+    session: Path, profile: AthleteProfile | None, args: argparse.Namespace
+) -> list[Path]:
+    """The files this report reads: its outputs must not land on any of them."""
+    from winkmon.profiles import ProfileStore, resolve_profiles_dir
+    from winkmon.recording.schema import SIDE_FILES
+
+    files = [session, *(session.with_name(session.name + s) for s in SIDE_FILES)]
+    if profile is not None:
+        files.append(ProfileStore(resolve_profiles_dir(args.profiles)).path_for(profile.name))
+    return files
+
+
+def write_angles_csv(
+    path: Path, result: SessionResult, *, inputs: list[Path] | None = None, overwrite: bool = True
+) -> None:
+    """The angles as CSV, written atomically (never onto one of ``inputs``)."""
+    from winkmon.safe_io import AtomicOutput
+
     a = result.angles
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    with AtomicOutput(path, inputs=inputs or [], overwrite=overwrite) as fh:
         w = csv.writer(fh)
         w.writerow(["time_s", "lumbopelvic_deg", "depth_cm", "pelvis_tilt_deg"])
         for t, ang, dep, tilt in zip(
@@ -301,13 +386,12 @@ def _save_events(path: Path, result: SessionResult) -> None:
     import logging
 
     from winkmon.errors import RecordingError
-    from winkmon.recording import Event, replace_events
+    from winkmon.recording import Event, replace_event_kinds
 
     reps = [Event("rep", r.end_s, r.as_dict()) for r in result.reps]
     alerts = [Event("alert", a.t_s, a.as_dict()) for a in result.alerts]
     try:
-        replace_events(path, "rep", reps)
-        replace_events(path, "alert", alerts)
+        replace_event_kinds(path, {"rep": reps, "alert": alerts})  # one transaction
     except (RecordingError, OSError) as exc:
         logging.getLogger(__name__).warning("could not store the events in %s: %s", path, exc)
 
@@ -325,20 +409,24 @@ def print_table(doc: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    from winkmon.numbers import cm_text, plural, whole_cm
+
+    # Not a terminal (a pipe, a file): wide enough that the table never wraps or cuts words.
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
     th = doc["thresholds"]
     has_angle = doc["lumbopelvic"]["available"]
     who = doc["athlete"] or "session"
+    reps_text = plural(len(doc["reps"]), "rep")
     title = (
-        f"{who}: {len(doc['reps'])} reps  (flexion > +{th['flexion_deg']:g} deg, "
+        f"{who}: {reps_text}  (flexion > +{th['flexion_deg']:g} deg, "
         f"extension lost > {th['loss_deg']:g} deg above the set angle)"
         if has_angle
-        else f"{who}: {len(doc['reps'])} reps (depth and tempo; no lumbopelvic angle)"
+        else f"{who}: {reps_text} (depth and tempo; no lumbopelvic angle)"
     )
     table = Table(title=title)
     cols = ["rep", "start s", "depth cm", "down s", "up s"]
     if has_angle:
-        cols += ["set deg", "peak deg", "rise deg", "verdict"]
+        cols += ["set deg", "peak deg", "peak-set deg", "verdict"]
     else:
         cols += ["pelvis tuck deg"]
     for col in cols:
@@ -347,7 +435,7 @@ def print_table(doc: dict[str, Any]) -> None:
         row = [
             str(r["number"]),
             f"{r['start_s']:.1f}",
-            f"{r['depth_cm']:.0f}",
+            str(whole_cm(r["depth_cm"])),
             f"{r['descent_s']:.1f}",
             f"{r['ascent_s']:.1f}",
         ]
@@ -366,6 +454,12 @@ def print_table(doc: dict[str, Any]) -> None:
             row.append("" if tuck is None else f"{tuck:.0f}")
         table.add_row(*row)
     console.print(table)
+    if has_angle:
+        console.print(
+            "[dim]set: the braced angle at the top; peak: the largest angle in the rep; "
+            "peak-set: how far the back moved from its set angle toward flexion "
+            "(deg; + is flexion, - extension)[/]"
+        )
     if not has_angle:
         console.print(f"note: {doc['lumbopelvic']['note']}")
     cal = doc["calibration"]
@@ -381,9 +475,12 @@ def print_table(doc: dict[str, Any]) -> None:
         ]
         console.print("summary: " + ", ".join(parts) + f"; {len(doc['alerts'])} alerts")
     if summ.get("wink_free_depth_cm") is not None:
-        console.print(f"deepest rep without a wink: {summ['wink_free_depth_cm']:.0f} cm")
+        console.print(f"deepest rep without a wink: {cm_text(summ['wink_free_depth_cm'])}")
     for s in doc["sets"]:
-        console.print(f"[bold]set {s['set']}[/] (reps {s['reps'][0]}-{s['reps'][-1]}):")
+        span = (
+            f"rep {s['reps'][0]}" if len(s["reps"]) == 1 else f"reps {s['reps'][0]}-{s['reps'][-1]}"
+        )
+        console.print(f"[bold]set {s['set']}[/] ({span}):")
         for note in s["notes"]:
             console.print(f"  - {note}")
     for role, s in doc["sensors"].items():

@@ -22,6 +22,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from winkmon.gui.ringbuffer import RingBuffer
 from winkmon.pipeline.events import (
     Alert,
     Event,
@@ -35,7 +36,6 @@ from winkmon.pipeline.events import (
 )
 from winkmon.pipeline.model import Thresholds
 from winkmon.protocol.constants import Role
-from winkmon.ringbuffer import RingBuffer
 from winkmon.session.contract import LinkState
 
 log = logging.getLogger(__name__)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from winkmon.gui import theme
+from winkmon.gui.headline import Headline, Side, headline, side_of
 from winkmon.pipeline.events import Zone
 from winkmon.pipeline.model import Thresholds
 
@@ -30,6 +31,10 @@ class AngleGauge(QWidget):
         self.thresholds = Thresholds()
         self.loss_line_deg: float | None = None
         self.set_angle_deg: float | None = None
+        self.rep_under_way = False
+        self.reason = ""  #: why there is no angle (shown under "No signal")
+        self.cue = ""  #: what to do now, between reps
+        self.side = Side.NEUTRAL
         self.setMinimumSize(420, 320)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -40,18 +45,44 @@ class AngleGauge(QWidget):
         thresholds: Thresholds,
         loss_line_deg: float | None,
         set_angle_deg: float | None,
+        rep_under_way: bool = True,
+        reason: str = "",
+        cue: str = "",
     ) -> None:
+        """The latest sample. ``rep_under_way``: the rep tracker has a rep in progress (verdict
+        words and colours only then); ``reason``: why there is no angle; ``cue``: what to do."""
+        if math.isfinite(angle_deg):
+            self.side = side_of(angle_deg, self.side)
         # A quarter of a degree is under 3 px of bar: finer changes are not worth a repaint.
         angle_deg = round(angle_deg * 4.0) / 4.0 if math.isfinite(angle_deg) else angle_deg
-        state = (angle_deg, zone, thresholds, loss_line_deg, set_angle_deg)
-        old = (self.angle_deg, self.zone, self.thresholds, self.loss_line_deg, self.set_angle_deg)
+        state = (
+            angle_deg,
+            zone,
+            thresholds,
+            loss_line_deg,
+            set_angle_deg,
+            rep_under_way,
+            reason,
+            cue,
+            self.side,
+        )
+        old = self._state
         if state == old or (
             math.isnan(angle_deg) and math.isnan(self.angle_deg) and state[1:] == old[1:]
         ):
             return
+        self._state = state
         self.angle_deg, self.zone, self.thresholds = angle_deg, zone, thresholds
         self.loss_line_deg, self.set_angle_deg = loss_line_deg, set_angle_deg
+        self.rep_under_way, self.reason, self.cue = rep_under_way, reason, cue
         self.update()
+
+    _state: tuple[object, ...] = ()
+
+    @property
+    def headline(self) -> Headline:
+        """What the display says now (word, colours, side)."""
+        return headline(self.angle_deg, self.zone, self.rep_under_way, self.side, self.reason)
 
     @property
     def text(self) -> str:
@@ -61,9 +92,7 @@ class AngleGauge(QWidget):
         return f"{abs(self.angle_deg):.0f}°"
 
     def side_text(self) -> str:
-        if math.isnan(self.angle_deg):
-            return "sensor missing"
-        return "flexion" if self.angle_deg > 0 else "extension"
+        return self.headline.side
 
     # -- painting --------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -71,32 +100,42 @@ class AngleGauge(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         w, h = self.width(), self.height()
         p.fillRect(self.rect(), theme.colour(theme.PANEL))
-        col = theme.colour(theme.ZONE_COLOUR[self.zone])
+        hl = self.headline
+        col = theme.colour(hl.colour)
         bar_w = max(60.0, w * 0.13)
         label_room = 120
         text_w = w - bar_w - label_room - 30
-        # Zone word.
+        # Headline word.
         word_px = int(min(h * 0.11, text_w / 9))
         p.setFont(theme.font(word_px, bold=True))
         p.setPen(col)
         p.drawText(
             QRectF(10, 8, text_w, word_px * 1.4),
             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
-            theme.ZONE_WORD[self.zone],
+            hl.word,
         )
-        # The number: as big as fits (>= 120 px on a 1080p window).
-        num_px = int(min(h * 0.52, text_w / 2.3))
+        # The number: as big as fits (>= 120 px on a 1080p window), room kept for the cue.
+        cue_px = int(max(20, min(h * 0.07, text_w / 16)))
+        num_px = int(min(h * 0.45, text_w / 2.3))
         p.setFont(theme.font(num_px, bold=True))
+        p.setPen(theme.colour(hl.number_colour))
         num_rect = QRectF(10, word_px * 1.4 + 8, text_w, num_px * 1.15)
         p.drawText(num_rect, Qt.AlignmentFlag.AlignCenter, self.text)
         side_px = int(max(18, num_px * 0.2))
         p.setFont(theme.font(side_px, bold=True))
         p.setPen(theme.colour(theme.TEXT))
-        p.drawText(
-            QRectF(10, num_rect.bottom(), text_w, side_px * 1.5),
-            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
-            self.side_text(),
-        )
+        side_rect = QRectF(10, num_rect.bottom(), text_w, side_px * 1.5)
+        p.drawText(side_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, hl.side)
+        if self.cue:
+            p.setFont(theme.font(cue_px, bold=True))
+            p.setPen(theme.colour(theme.AMBER))
+            p.drawText(
+                QRectF(10, side_rect.bottom(), text_w, max(cue_px * 2.6, h - side_rect.bottom())),
+                Qt.AlignmentFlag.AlignHCenter
+                | Qt.AlignmentFlag.AlignTop
+                | Qt.TextFlag.TextWordWrap,
+                self.cue,
+            )
         self._paint_bar(p, QRectF(w - bar_w - label_room, 16, bar_w, h - 32), col)
         p.end()
 
@@ -104,7 +143,7 @@ class AngleGauge(QWidget):
         a = min(max(angle_deg, BAR_EXT_DEG), BAR_FLEX_DEG)
         return rect.top() + (a - BAR_EXT_DEG) / (BAR_FLEX_DEG - BAR_EXT_DEG) * rect.height()
 
-    def _paint_bar(self, p: QPainter, rect: QRectF, col: object) -> None:
+    def _paint_bar(self, p: QPainter, rect: QRectF, col: QColor) -> None:
         th = self.thresholds
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(theme.colour("#0f141b"))
@@ -116,7 +155,7 @@ class AngleGauge(QWidget):
         y0 = self._y(rect, 0.0)
         if not math.isnan(self.angle_deg):
             ya = self._y(rect, self.angle_deg)
-            p.setBrush(theme.colour(theme.ZONE_COLOUR[self.zone]))
+            p.setBrush(col if self.rep_under_way else theme.colour(theme.BLUE))
             top, bottom = min(y0, ya), max(y0, ya)
             p.drawRect(QRectF(rect.left() + 6, top, rect.width() - 12, max(4.0, bottom - top)))
             p.setBrush(theme.colour(theme.TEXT))

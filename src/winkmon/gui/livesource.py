@@ -111,6 +111,8 @@ class HubSource:
         self._arrived: dict[Role, list[tuple[float, int]]] = {r: [] for r in ROLES}
         #: Called with every decoded sample batch (the calibration wizard listens here).
         self.batch_listeners: list[Callable[[Any], None]] = []
+        #: Publish the pipeline's output as Lab Streaming Layer streams while live.
+        self.lsl = False
 
     # -- ResultSource ----------------------------------------------------------------------
     def start(self, now_s: float) -> None:
@@ -127,7 +129,15 @@ class HubSource:
                 session.step_listeners.append(self._pending.append)
                 session.batch_listeners.append(self._on_batch)
                 self._hub, self._session = hub, session
-                await run_source(hub, session, self._stop)
+                with contextlib.ExitStack() as outputs:
+                    if self.lsl:
+                        from winkmon.outputs.lsl import LslPublisher
+
+                        lsl = outputs.enter_context(
+                            LslPublisher(session_start_ns=hub.session_start_ns)
+                        )
+                        session.step_listeners.append(lsl.push_step)
+                    await run_source(hub, session, self._stop)
         except WinkmonError as exc:
             self.error = str(exc)
             log.warning("sensor hub stopped: %s", exc)

@@ -20,10 +20,13 @@ from PySide6.QtWidgets import (
 
 from winkmon.gui import theme
 from winkmon.gui.controller import LinkState, SensorStatus, SetSummary
+from winkmon.numbers import cm_text, plural
 from winkmon.pipeline.events import Rep, Verdict
+from winkmon.pipeline.insights import depth_tempo_notes, set_notes
 from winkmon.protocol.constants import Role
 
-REP_COLUMNS = ("#", "Depth", "Set", "Peak", "Result")
+#: "Set-up angle": the braced angle at the top of the rep (not a set number).
+REP_COLUMNS = ("Rep", "Depth", "Set-up angle", "Peak", "Result")
 
 
 class RepTable(QTableWidget):
@@ -39,7 +42,7 @@ class RepTable(QTableWidget):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(REP_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
-        self.verticalHeader().setDefaultSectionSize(40)
+        self.verticalHeader().setDefaultSectionSize(46)
         self._shown: list[Rep] = []
 
     def show_reps(self, reps: list[Rep]) -> None:
@@ -57,7 +60,7 @@ class RepTable(QTableWidget):
         colour = theme.colour(theme.VERDICT_COLOUR[rep.verdict])
         cells = (
             str(rep.number),
-            f"{rep.depth_cm:.0f} cm",
+            cm_text(rep.depth_cm),
             theme.format_angle(rep.set_angle_deg),
             theme.format_angle(rep.peak_flexion_deg),
             f"{theme.VERDICT_ICON[rep.verdict]} {theme.VERDICT_WORD[rep.verdict]}",
@@ -67,7 +70,7 @@ class RepTable(QTableWidget):
             item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             if col == len(cells) - 1:
                 item.setForeground(QBrush(colour))
-                font = theme.font(22, bold=True)
+                font = theme.font(26, bold=True)
                 item.setFont(font)
             if col == 3 and rep.verdict is not Verdict.OK:
                 item.setForeground(QBrush(colour))
@@ -87,7 +90,7 @@ def summary_text(summary: SetSummary | None) -> str:
         return "No reps yet"
     counts = summary.verdict_counts()
     parts = [
-        f"Set {summary.number}: {summary.count} reps",
+        f"Set {summary.number}: {plural(summary.count, 'rep')}",
         "  ".join(
             f"{theme.VERDICT_ICON[v]} {counts[v]}"
             for v in (Verdict.OK, Verdict.EXTENSION_LOST, Verdict.FLEXION)
@@ -95,11 +98,11 @@ def summary_text(summary: SetSummary | None) -> str:
     ]
     line2 = []
     if summary.mean_depth_cm is not None:
-        line2.append(f"depth {summary.mean_depth_cm:.0f} cm")
+        line2.append(f"depth {cm_text(summary.mean_depth_cm)}")
     first = summary.first_wink_rep
     if first is not None:
         onset = summary.wink_onset_depth_cm
-        at = f" at {onset:.0f} cm" if onset is not None else ""
+        at = f" at {cm_text(onset)}" if onset is not None else ""
         line2.append(f"butt wink from rep {first}{at}")
     elif counts[Verdict.EXTENSION_LOST]:
         line2.append("no butt wink; extension lost on some reps")
@@ -108,22 +111,42 @@ def summary_text(summary: SetSummary | None) -> str:
     return " · ".join(parts) + "\n" + " · ".join(line2)
 
 
+def coach_notes(summary: SetSummary | None) -> list[str]:
+    """The set's coaching notes (``pipeline.insights``, as ``winkmon report`` prints them),
+    less the depth-and-tempo line the summary above already gives."""
+    if summary is None or not summary.reps:
+        return []
+    reps = list(summary.reps)
+    already = set(depth_tempo_notes(reps)[:1])
+    return [n for n in set_notes(reps) if n not in already]
+
+
 class SetPanel(QFrame):
-    """The set summary above the rep table."""
+    """The set summary, the coaching notes for the set and the rep table."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("panel")
         lay = QVBoxLayout(self)
         self.summary = QLabel("No reps yet")
-        self.summary.setFont(theme.font(22, bold=True))
+        self.summary.setFont(theme.font(24, bold=True))
         self.summary.setWordWrap(True)
+        self.notes = QLabel()
+        self.notes.setObjectName("notes")
+        self.notes.setFont(theme.font(22))
+        self.notes.setWordWrap(True)
+        self.notes.setTextFormat(Qt.TextFormat.PlainText)
+        self.notes.hide()
         self.table = RepTable()
         lay.addWidget(self.summary)
+        lay.addWidget(self.notes)
         lay.addWidget(self.table, 1)
 
     def show_set(self, summary: SetSummary | None) -> None:
         self.summary.setText(summary_text(summary))
+        notes = coach_notes(summary)
+        self.notes.setText("\n".join(f"• {n[:1].upper()}{n[1:]}" for n in notes))
+        self.notes.setVisible(bool(notes))
         self.table.show_reps(list(summary.reps) if summary else [])
 
 

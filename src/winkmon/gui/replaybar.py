@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QKeySequence, QMouseEvent, QPainter, QPaintEvent, QPen, QShortcut
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QIcon,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QShortcut,
+)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QStyle, QWidget
 
 from winkmon.gui import theme
 from winkmon.gui.replay import SPEEDS, ReplaySource
@@ -16,6 +25,20 @@ def _clock_text(seconds: float) -> str:
     return (
         f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
     )
+
+
+def _icon(widget: QWidget, which: QStyle.StandardPixmap, px: int = 48) -> QIcon:
+    """The style's standard icon, repainted in the theme's text colour (the stock ones are
+    dark grey: hard to see on the dark buttons from across the room)."""
+    shape = widget.style().standardIcon(which).pixmap(QSize(px, px))
+    tinted = QPixmap(shape.size())
+    tinted.fill(Qt.GlobalColor.transparent)
+    p = QPainter(tinted)
+    p.drawPixmap(0, 0, shape)
+    p.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+    p.fillRect(tinted.rect(), theme.colour(theme.TEXT))
+    p.end()
+    return QIcon(tinted)
 
 
 class Timeline(QWidget):
@@ -94,9 +117,16 @@ class ReplayBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.source: ReplaySource | None = None
+        self._shown_playing = False
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 4, 0, 0)
-        self.play_button = QPushButton("▶")
+        # Icons from the Qt style, not text glyphs: many fonts (DejaVu among them) lack
+        # ⏮ ⏭ ⏸, which then show as empty boxes.
+        self._play_icon = _icon(self, QStyle.StandardPixmap.SP_MediaPlay)
+        self._pause_icon = _icon(self, QStyle.StandardPixmap.SP_MediaPause)
+        self.play_button = QPushButton()
+        self.play_button.setIcon(self._play_icon)
+        self.play_button.setAccessibleName("Play")
         self.play_button.setToolTip("Play / pause (Space)")
         self.play_button.clicked.connect(self.toggle)
         self.speed = QComboBox()
@@ -104,10 +134,23 @@ class ReplayBar(QWidget):
             self.speed.addItem(f"{s:g}×", s)
         self.speed.setCurrentIndex(SPEEDS.index(1.0))
         self.speed.currentIndexChanged.connect(self._on_speed)
-        self.prev_rep = QPushButton("⏮ Rep")
-        self.next_rep = QPushButton("Rep ⏭")
-        self.prev_alert = QPushButton("⏮ Alert")
-        self.next_alert = QPushButton("Alert ⏭")
+        back = _icon(self, QStyle.StandardPixmap.SP_MediaSkipBackward)
+        forward = _icon(self, QStyle.StandardPixmap.SP_MediaSkipForward)
+        self.prev_rep = QPushButton(back, "Rep")
+        self.next_rep = QPushButton(forward, "Rep")
+        self.prev_alert = QPushButton(back, "Alert")
+        self.next_alert = QPushButton(forward, "Alert")
+        for button in (
+            self.play_button,
+            self.prev_rep,
+            self.next_rep,
+            self.prev_alert,
+            self.next_alert,
+        ):
+            button.setIconSize(QSize(28, 28))
+        # The forward buttons read "Rep ▸▸|": the icon after the text.
+        for button in (self.next_rep, self.next_alert):
+            button.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
         self.prev_rep.setToolTip("Previous rep (Page Up)")
         self.next_rep.setToolTip("Next rep (Page Down)")
         self.prev_alert.setToolTip("Previous alert (Shift+Page Up)")
@@ -155,7 +198,11 @@ class ReplayBar(QWidget):
         src = self.source
         if src is None:
             return
-        self.play_button.setText("⏸" if src.playing else "▶")
+        playing = src.playing
+        if playing != self._shown_playing:
+            self._shown_playing = playing
+            self.play_button.setIcon(self._pause_icon if playing else self._play_icon)
+            self.play_button.setAccessibleName("Pause" if playing else "Play")
         self.timeline.set_position(src.position_s)
         text = f"{_clock_text(src.position_s)} / {_clock_text(src.duration_s)}"
         if self.time_label.text() != text:

@@ -59,6 +59,8 @@ class SourceFactory:
         self.seed = seed
         self.profiles_dir = profiles_dir
         self.athlete = athlete
+        #: Publish the live pipeline's output as Lab Streaming Layer streams (``--lsl``).
+        self.lsl = False
         self.thresholds = thresholds or Thresholds()
 
     def demo(self, virtual_ble: bool | None = None) -> ResultSource:
@@ -99,7 +101,7 @@ class SourceFactory:
         if not _loop_running():
             raise WinkmonError("live sensors need the dashboard's event loop (winkmon demo/replay)")
         profile = ProfileStore(resolve_profiles_dir(self.profiles_dir)).load(self.athlete)
-        return HubSource(
+        source = HubSource(
             sensor_hub(profile),
             SourceKind.LIVE,
             "athlete's sensors",
@@ -107,6 +109,8 @@ class SourceFactory:
             profile.thresholds,
             athlete_doc=profile.to_dict(),
         )
+        source.lsl = self.lsl
+        return source
 
     def replay(self, path: Path) -> ResultSource:
         """A recording, run through the pipeline once, replayed by a seekable clock."""

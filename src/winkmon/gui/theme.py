@@ -16,6 +16,8 @@ AMBER = "#f59e0b"
 RED = "#ef4444"
 GREY = "#6b7280"
 BLUE = "#38bdf8"
+#: The angle trace outside reps: light, but no verdict colour.
+BETWEEN_REPS_TRACE = "#cbd5e1"
 
 ZONE_COLOUR = {
     Zone.UNKNOWN: GREY,
@@ -39,7 +41,7 @@ VERDICT_COLOUR = {
 }
 VERDICT_WORD = {
     Verdict.OK: "Good",
-    Verdict.EXTENSION_LOST: "Extension lost",
+    Verdict.EXTENSION_LOST: "Ext. lost",
     Verdict.FLEXION: "Butt wink",
     Verdict.UNKNOWN: "No angle",
     Verdict.UNAVAILABLE: "Depth only",
@@ -58,24 +60,27 @@ QFrame#panel {{ background: {PANEL}; border: 1px solid {PANEL_EDGE}; border-radi
 QFrame#panel QLabel {{ background: transparent; }}
 QLabel#dim {{ color: {DIM}; }}
 QLabel#notice {{ color: {AMBER}; font-weight: bold; }}
+QLabel#notes {{ color: {TEXT}; background: #1d2430; border-radius: 6px; padding: 6px 10px; }}
 QPushButton, QToolButton {{
     background: #232a36; border: 1px solid {PANEL_EDGE}; border-radius: 6px;
-    padding: 6px 14px; font-size: 18px; font-weight: bold;
+    padding: 6px 14px; font-size: 22px; font-weight: bold;
 }}
 QPushButton:hover, QToolButton:hover {{ background: #2e3747; }}
 QPushButton:checked, QToolButton:checked {{ background: #3b4456; }}
 QPushButton#record:checked {{ background: {RED}; color: white; }}
 QPushButton:disabled {{ color: #4b5563; }}
 QTableWidget {{
-    background: {PANEL}; gridline-color: {PANEL_EDGE}; font-size: 22px;
+    background: {PANEL}; gridline-color: {PANEL_EDGE}; font-size: 26px;
     border: 1px solid {PANEL_EDGE}; border-radius: 8px;
 }}
 QHeaderView::section {{
-    background: {PANEL}; color: {DIM}; border: none; padding: 4px; font-size: 16px;
+    background: {PANEL}; color: {DIM}; border: none; padding: 4px; font-size: 20px;
 }}
 QMenuBar {{ background: {BACKGROUND}; }}
 QMenuBar::item:selected, QMenu::item:selected {{ background: #2e3747; }}
-QComboBox {{ background: #232a36; border: 1px solid {PANEL_EDGE}; padding: 4px 8px; }}
+QComboBox {{
+    background: #232a36; border: 1px solid {PANEL_EDGE}; padding: 4px 8px; font-size: 22px;
+}}
 QProgressBar {{
     border: 1px solid {PANEL_EDGE}; border-radius: 6px; text-align: center; height: 28px;
 }}

@@ -7,6 +7,8 @@ instead of drawing a straight segment across it). Extension is up, as on the gau
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsItem, QWidget
@@ -16,6 +18,13 @@ from winkmon.pipeline.events import Alert, AlertLevel, Zone
 from winkmon.pipeline.model import Thresholds
 
 FloatArray = np.ndarray
+
+#: The angle axis always shows at least this much extension and flexion, degrees.
+ANGLE_EXT_DEG = -25.0
+ANGLE_FLEX_DEG = 15.0
+#: Room kept beyond the thresholds and the trace's peaks, degrees.
+RANGE_MARGIN_DEG = 3.0
+LABEL_PX = 22
 
 
 def _zone_mask(zone: np.ndarray, z: int) -> np.ndarray:
@@ -33,12 +42,12 @@ class TraceView(pg.GraphicsLayoutWidget):
         self.seconds = seconds
         self.setBackground(theme.PANEL)
         axis_pen = pg.mkPen(theme.DIM)
-        tick_font = theme.font(16)
+        tick_font = theme.font(22)  # readable from 3 m
 
         self.angle_plot: pg.PlotItem = self.addPlot(row=0, col=0)
         self.depth_plot: pg.PlotItem = self.addPlot(row=1, col=0)
         self.ci.layout.setRowStretchFactor(0, 3)
-        self.ci.layout.setRowStretchFactor(1, 1)
+        self.ci.layout.setRowStretchFactor(1, 2)
         for plot in (self.angle_plot, self.depth_plot):
             plot.setMenuEnabled(False)
             plot.setMouseEnabled(x=False, y=False)
@@ -54,16 +63,18 @@ class TraceView(pg.GraphicsLayoutWidget):
                 # The axes never change while scrolling (x is "seconds before now"): keep them
                 # as pixmaps instead of re-rendering their text every frame.
                 ax.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-            plot.getAxis("left").setWidth(60)
+            plot.getAxis("left").setWidth(100)
         self.depth_plot.setXLink(self.angle_plot)
         self.angle_plot.getAxis("bottom").setStyle(showValues=False)
-        self.depth_plot.setLabel("bottom", "seconds", color=theme.DIM)
-        self.angle_plot.setLabel("left", "flex ▼   angle °   ext ▲", color=theme.DIM)
-        self.depth_plot.setLabel("left", "depth cm", color=theme.DIM)
+        label = {"color": theme.DIM, "font-size": f"{LABEL_PX}px"}
+        self.depth_plot.setLabel("bottom", "seconds", **label)
+        self.angle_plot.setLabel("left", "angle °", **label)
+        self.depth_plot.setLabel("left", "depth cm", **label)
 
         # Extension up: the angle axis is inverted (flexion is positive).
         self.angle_plot.invertY(True)
-        self.angle_plot.setYRange(-25.0, 15.0, padding=0.0)
+        self._y_range = (ANGLE_EXT_DEG, ANGLE_FLEX_DEG)
+        self.angle_plot.setYRange(*self._y_range, padding=0.0)
         self.depth_plot.invertY(True)
         self.depth_plot.setYRange(0.0, 65.0, padding=0.0)
 
@@ -86,11 +97,14 @@ class TraceView(pg.GraphicsLayoutWidget):
             self.angle_plot.addItem(item)
         self._loss_line.hide()
 
+        # Zone colours inside reps; ``Zone.UNKNOWN`` marks samples outside any rep (walking, a
+        # pick-up bend), drawn in a neutral colour: no verdict colour outside a rep.
+        colours = {**theme.ZONE_COLOUR, Zone.UNKNOWN: theme.BETWEEN_REPS_TRACE}
         self._curves = {
             z: self.angle_plot.plot(
-                pen=pg.mkPen(theme.ZONE_COLOUR[z], width=4), connect="finite", skipFiniteCheck=True
+                pen=pg.mkPen(colours[z], width=4), connect="finite", skipFiniteCheck=True
             )
-            for z in (Zone.EXTENSION, Zone.EXTENSION_LOST, Zone.FLEXION)
+            for z in (Zone.UNKNOWN, Zone.EXTENSION, Zone.EXTENSION_LOST, Zone.FLEXION)
         }
         self._depth_curve = self.depth_plot.plot(
             pen=pg.mkPen(theme.BLUE, width=3),
@@ -109,8 +123,9 @@ class TraceView(pg.GraphicsLayoutWidget):
         if th == self._thresholds:
             return
         self._thresholds = th
-        self._flex_band.setRegion((th.flexion_deg, 60.0))
+        self._flex_band.setRegion((th.flexion_deg, 180.0))
         self._flex_line.setValue(th.flexion_deg)
+        self._fit_angle_range()
 
     def set_loss_line(self, angle_deg: float | None) -> None:
         if angle_deg is None:
@@ -140,7 +155,31 @@ class TraceView(pg.GraphicsLayoutWidget):
             y = np.where(_zone_mask(zone, z), angle_deg, np.nan)
             curve.setData(x, y, connect="finite")
         self._depth_curve.setData(x, depth_cm, connect="finite")
+        finite = angle_deg[np.isfinite(angle_deg)]
+        if finite.size:
+            self._fit_angle_range(float(finite.min()), float(finite.max()))
         self._draw_alerts([a for a in alerts if a.t_s >= now - self.seconds], now)
+
+    def _fit_angle_range(
+        self, low_deg: float = ANGLE_EXT_DEG, high_deg: float = ANGLE_FLEX_DEG
+    ) -> None:
+        """Show the whole trace: at least -25..+15 deg and the flexion threshold with room
+        above it, widened in 5 deg steps to the data's peaks (never cut off)."""
+        flex = self._thresholds.flexion_deg if self._thresholds is not None else 2.0
+        lo = min(ANGLE_EXT_DEG, math.floor((low_deg - RANGE_MARGIN_DEG) / 5.0) * 5.0)
+        hi = max(
+            ANGLE_FLEX_DEG,
+            math.ceil((flex + RANGE_MARGIN_DEG) / 5.0) * 5.0,
+            math.ceil((high_deg + RANGE_MARGIN_DEG) / 5.0) * 5.0,
+        )
+        if (lo, hi) != self._y_range:
+            self._y_range = (lo, hi)
+            self.angle_plot.setYRange(lo, hi, padding=0.0)
+
+    @property
+    def angle_range_deg(self) -> tuple[float, float]:
+        """The angle axis's range now, degrees (flexion positive)."""
+        return self._y_range
 
     def _draw_alerts(self, alerts: list[Alert], now: float) -> None:
         while len(self._alert_lines) < len(alerts):

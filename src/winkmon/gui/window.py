@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -29,15 +30,16 @@ from PySide6.QtWidgets import (
 
 from winkmon.errors import WinkmonError
 from winkmon.gui import theme
-from winkmon.gui.controller import SessionController, SourceKind
+from winkmon.gui.controller import LinkState, SessionController, SourceKind
 from winkmon.gui.flash import FlashOverlay
 from winkmon.gui.gauge import AngleGauge
+from winkmon.gui.headline import cue
 from winkmon.gui.panels import SensorPanel, SetPanel
 from winkmon.gui.replaybar import ReplayBar
 from winkmon.gui.sound import Cue, SoundPlayer
 from winkmon.gui.sources import SourceFactory, is_recordable, replay_control
 from winkmon.gui.trace import TraceView
-from winkmon.pipeline.events import Alert, AlertLevel, Rep, RepStarted
+from winkmon.pipeline.events import Alert, AlertLevel, Rep, RepStarted, Zone
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +156,9 @@ class DashboardWindow(QMainWindow):
         self.record_action.triggered.connect(self.toggle_recording)
         self.addAction(self.record_action)
         file_menu.addAction(self.record_action)
+        from winkmon.gui.export_image import add_export_actions
+
+        add_export_actions(self, file_menu)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -179,6 +184,12 @@ class DashboardWindow(QMainWindow):
         self.addAction(self.mute_action)
         view_menu = menu.addMenu("&View")
         view_menu.addAction(self.mute_action)
+        self.full_screen_action = QAction("&Full screen", self)
+        self.full_screen_action.setCheckable(True)
+        self.full_screen_action.setShortcut(QKeySequence("F11"))
+        self.full_screen_action.triggered.connect(self.toggle_full_screen)
+        self.addAction(self.full_screen_action)  # F11 works with the menu bar hidden too
+        view_menu.addAction(self.full_screen_action)
 
     # -- sources ---------------------------------------------------------------------------
     def _switch(self, make: Callable[[], object]) -> None:
@@ -244,6 +255,8 @@ class DashboardWindow(QMainWindow):
         if now - self._last_sensor_refresh >= SENSOR_REFRESH_S:
             self._last_sensor_refresh = now
             self.sensor_panel.show_status(self.controller.sensors())
+            if self.controller.current() is None:
+                self._show_waiting()
         if self._record_started is not None:
             elapsed = int(now - self._record_started)
             self.record_label.setText(f"● REC {elapsed // 60:02d}:{elapsed % 60:02d}")
@@ -255,21 +268,61 @@ class DashboardWindow(QMainWindow):
         cur = c.current()
         rep = c.rep_in_progress
         if cur is not None:
+            current_set = c.current_set
             self.gauge.set_state(
                 cur.angle_deg,
                 cur.zone,
                 th,
                 c.loss_line_deg,
                 rep.set_angle_deg if rep else None,
+                rep_under_way=rep is not None,
+                reason=self._no_signal_reason(),
+                cue=cue(current_set.reps if current_set else [], c.all_reps, rep is not None),
             )
         if not force and now - self._last_trace < TRACE_EVERY_S:
             return
         self._last_trace = now
         t, angle, depth, _ = c.window(TRACE_S + 0.5)
-        zone = c.zone.last(t.size)
+        zone = self._verdict_zones(t, c.zone.last(t.size))
         self.trace.set_thresholds(th)
         self.trace.set_loss_line(c.loss_line_deg)
         self.trace.update_data(t, angle, depth, zone, c.alerts[-8:])
+
+    def _verdict_zones(self, t_s: np.ndarray, zone: np.ndarray) -> np.ndarray:
+        """The pipeline's zones inside reps (finished or under way); ``Zone.UNKNOWN`` outside,
+        where the trace is drawn without a verdict colour (a pick-up bend is not red)."""
+        c = self.controller
+        inside = np.zeros(t_s.size, dtype=bool)
+        if t_s.size == 0:
+            return zone
+        spans = [(r.start_s, r.end_s) for r in c.all_reps[-12:] if r.end_s >= t_s[0]]
+        if c.rep_in_progress is not None:
+            spans.append((c.rep_in_progress.t_s, math.inf))
+        for start, end in spans:
+            inside[int(np.searchsorted(t_s, start)) : int(np.searchsorted(t_s, end, "right"))] = (
+                True
+            )
+        return np.where(inside, zone, np.int8(Zone.UNKNOWN)).astype(np.int8)
+
+    def _no_signal_reason(self) -> str:
+        """Why there is no angle now, in a few words (empty when there is one)."""
+        error = getattr(self.controller.source, "error", None)
+        if error:
+            return str(error)
+        missing = [
+            f"{s.role.label} sensor {s.link.value}"
+            for s in self.controller.sensors().values()
+            if s.link in (LinkState.DISCONNECTED, LinkState.CONNECTING, LinkState.RECONNECTING)
+            and s.name != "not used"
+        ]
+        return ", ".join(missing)
+
+    def _show_waiting(self) -> None:
+        """Before the first sample: "No signal" and why (connecting, or what went wrong)."""
+        reason = self._no_signal_reason() or "waiting for the sensors"
+        self.gauge.set_state(
+            math.nan, Zone.UNKNOWN, self.controller.thresholds, None, None, False, reason
+        )
 
     def on_alert(self, alert: Alert, now_s: float) -> None:
         """Cue an alert: flash and sound, in this frame."""
@@ -310,6 +363,14 @@ class DashboardWindow(QMainWindow):
             self.record_button.setChecked(False)
             if path:
                 self.statusBar().showMessage(f"Saved {path}", 8000)
+
+    def toggle_full_screen(self) -> None:
+        """Full screen for the gym (F11, View > Full screen); F11 again to leave."""
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+        self.full_screen_action.setChecked(self.isFullScreen())
 
     def _on_mute_clicked(self) -> None:
         self.toggle_mute()

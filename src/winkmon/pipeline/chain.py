@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from winkmon import quaternion as quat
-from winkmon.orientation import OrientationFilter, make_filter
+from winkmon.orientation import FilterFactory, OrientationFilter, filter_factory
 from winkmon.pipeline.model import Mount
 from winkmon.protocol.constants import STANDARD_GRAVITY_M_S2, Role
 from winkmon.samples import SampleBatch
@@ -64,15 +64,15 @@ class SensorChain:
         role: Role,
         rate_hz: float,
         mount: Mount | None,
-        method: str = "vqf",
+        orientation: str | FilterFactory = "vqf",
         max_fill_s: float = 0.25,
     ) -> None:
         self.role = role
         self.rate_hz = float(rate_hz)
         self.mount = mount
-        self.method = method
+        self.make_filter = filter_factory(orientation)
         self.max_fill = max(1, round(max_fill_s * self.rate_hz))
-        self.filter: OrientationFilter = make_filter(method, self.rate_hz)
+        self.filter: OrientationFilter = self.make_filter(self.rate_hz)
         self.restarts = 0
         self.bridged_samples = 0
         self._last: tuple[int, float, FloatArray, FloatArray] | None = None  # index, t, acc, gyr
@@ -103,7 +103,7 @@ class SensorChain:
                     if gap >= self._settle_gap and moving > SETTLE_MOVING_RAD_S:
                         self._start_settling()
                 else:
-                    self.filter = make_filter(self.method, self.rate_hz)
+                    self.filter = self.make_filter(self.rate_hz)
                     self.restarts += 1
             outs.extend(self._run_settling(t[a:b], acc[a:b], gyr[a:b]))
             self._last = (int(idx[b - 1]), float(t[b - 1]), acc[b - 1], gyr[b - 1])

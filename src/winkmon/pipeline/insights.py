@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from winkmon.numbers import plural, whole_cm
 from winkmon.pipeline.events import Rep, Verdict
 
 #: Reps further apart than this belong to different sets, seconds.
@@ -60,8 +61,9 @@ def depth_tempo_notes(reps: Sequence[Rep]) -> list[str]:
     depths = sorted(r.depth_cm for r in reps)
     secs = sorted(r.end_s - r.start_s for r in reps)
     lo, hi, med = depths[0], depths[-1], depths[n // 2]
-    span = f"{med:.0f} cm" if hi - lo < 4 else f"{lo:.0f}-{hi:.0f} cm (median {med:.0f})"
-    notes = [f"{n} reps, depth {span}, {secs[n // 2]:.1f} s a rep"]
+    lo_cm, hi_cm, med_cm = whole_cm(lo), whole_cm(hi), whole_cm(med)
+    span = f"{med_cm} cm" if hi - lo < 4 else f"{lo_cm}-{hi_cm} cm (median {med_cm})"
+    notes = [f"{plural(n, 'rep')}, depth {span}, {secs[n // 2]:.1f} s a rep"]
     if n >= 6:
         k = n // 3
         first = sorted(r.depth_cm for r in reps[:k])[k // 2]
@@ -129,7 +131,7 @@ def set_notes(reps: Sequence[Rep]) -> list[str]:
         onset = [r.flexion_onset_depth_cm for r in flex if r.flexion_onset_depth_cm is not None]
         if onset:
             lo, hi = min(onset), max(onset)
-            span = f"{lo:.0f} cm" if hi - lo < 3 else f"{lo:.0f}-{hi:.0f} cm"
+            span = f"{whole_cm(lo)} cm" if hi - lo < 3 else f"{whole_cm(lo)}-{whole_cm(hi)} cm"
             notes.append(f"the back turns into flexion at about {span} of depth")
         phases = {r.peak_phase for r in flex}
         if phases == {"descent"}:

@@ -44,6 +44,15 @@ class Thresholds:
     hysteresis_deg: float = 0.5
 
     def __post_init__(self) -> None:
+        values = (
+            self.flexion_deg,
+            self.loss_deg,
+            self.min_depth_cm,
+            self.dwell_s,
+            self.hysteresis_deg,
+        )
+        if any(isinstance(v, bool) or not isinstance(v, int | float) for v in values):
+            raise InputError("thresholds are numbers (degrees, centimetres, seconds), not flags")
         if not (0 <= self.flexion_deg <= 30 and 0 < self.loss_deg <= 45):
             raise InputError("flexion_deg must be in [0, 30] and loss_deg in (0, 45] degrees")
         if not 5 <= self.min_depth_cm <= 100:

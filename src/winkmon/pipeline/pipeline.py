@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from winkmon.errors import WinkmonError
-from winkmon.orientation import DEFAULT_METHOD
+from winkmon.orientation import DEFAULT_METHOD, FilterFactory
 from winkmon.pipeline.align import GridAligner, GridBlock
 from winkmon.pipeline.chain import SensorChain
 from winkmon.pipeline.events import AngleBlock, Event, Gap, StepResult
@@ -41,8 +41,9 @@ MIN_GAP_S = 0.25
 class PipelineConfig:
     """Processing settings (the athlete's own settings live in their profile)."""
 
-    #: Orientation filter: "vqf" (default), "madgwick", "mahony" or "ekf".
-    orientation: str = DEFAULT_METHOD
+    #: Orientation filter: "vqf" (default), "madgwick", "mahony" or "ekf", or a factory
+    #: ``rate_hz -> OrientationFilter`` of one's own (:func:`~winkmon.orientation.filter_factory`).
+    orientation: str | FilterFactory = DEFAULT_METHOD
     #: Rate of the output grid (angle, depth, phase), Hz.
     out_rate_hz: float = 100.0
     #: Gaps up to this long are bridged for the orientation filter, seconds.

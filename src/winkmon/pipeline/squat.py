@@ -4,31 +4,32 @@ Depth is the vertical travel of the pelvis, from the sacrum sensor's vertical ac
 (gravity removed using the orientation filter's inclination, which needs no calibration: a
 sensor worn at any angle, facing out of or into the body, gives the same depth). Real sets do
 not stop between reps (the next descent starts as the last ascent ends) and start a second after
-the unrack, so nothing here waits for a still moment:
+the unrack, so nothing here waits for a still moment (the tunables named below are
+fields of :class:`RepParams`):
 
 - The accelerometer's vertical offset (0.1-0.3 m/s^2 on real sensors) is tracked all the time
   as the slow mean of the vertical acceleration (two cascaded first-order low-passes of
-  ``BIAS_TAU_S`` each; at start-up the mean so far, drawn towards zero): over whole reps the
+  ``bias_tau_s`` each; at start-up the mean so far, drawn towards zero): over whole reps the
   pelvis does not accelerate on average, so the mean is the offset, and the cascade attenuates
   the reps themselves (~0.2-1 Hz) about a hundredfold. Quiet standing pulls it faster.
-- Velocity is the integral of the corrected acceleration with a slow leak (``V_LEAK_TAU_S``,
-  ``REP_V_LEAK_TAU_S``; none while at the bottom); height leaks back to standing between
+- Velocity is the integral of the corrected acceleration with a slow leak (``v_leak_tau_s``,
+  ``rep_v_leak_tau_s``; none while at the bottom); height leaks back to standing between
   reps. A quiet moment sets the velocity to zero.
-- A rep starts when the pelvis moves down faster than ``V_START_M_S`` *and* was pushed down
-  (a downward acceleration of ``DESCENT_ACC_M_S2``; a velocity that only drifted is not a
+- A rep starts when the pelvis moves down faster than ``v_start_m_s`` *and* was pushed down
+  (a downward acceleration of ``descent_acc_m_s2``; a velocity that only drifted is not a
   descent); its start is back-dated to the push's onset. It has a descent, a bottom (any pause
   there is fine), an ascent, and it ends at the next *top*, where the upward motion stopped,
   confirmed when the pelvis is pushed down again (the next rep, back to back), stays up for
-  ``TOP_HOLD_S``, or is quiet. "Came back up" is judged by the integrated height or, drift-free,
+  ``top_hold_s``, or is quiet. "Came back up" is judged by the integrated height or, drift-free,
   by the pelvis's tilt (the sensor's up axis; no mount needed).
 - At the end the depth is measured again over the whole rep, top to top, with the pelvis at
   rest at both tops and at the same height (every rep passes through an upright moment), with
-  the rest before the start (``PRE_ROLL_S``) and the hold after the top when there are some:
+  the rest before the start (``pre_roll_s``) and the hold after the top when there are some:
   a constant offset and a linear drift cancel. Straight into the next rep, the true top is
   where that holds for any constant offset (:func:`_true_top`). The bottom is the deepest
   point of that height. A movement counts as a rep only if that depth is at least
-  ``REFINED_DEPTH_MARGIN`` x ``min_depth_cm``, and a long one (``SLOW_REP_S``) only if the
-  pelvis tilted ``MIN_REP_TILT_DEG``: walking, turning, re-racking and a bend to pick
+  ``refined_depth_margin`` x ``min_depth_cm``, and a long one (``slow_rep_s``) only if the
+  pelvis tilted ``min_rep_tilt_deg``: walking, turning, re-racking and a bend to pick
   something up do not count.
 - ``pelvis_tuck_deg``: how far the pelvis tilted back between its largest forward tilt in the
   descent and the bottom; butt wink seen from the pelvis alone, a hint when there is no angle.
@@ -57,6 +58,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -66,57 +68,101 @@ from winkmon.pipeline.model import Thresholds
 
 FloatArray = npt.NDArray[np.float64]
 
-V_START_M_S = 0.10  #: downward speed that starts a rep candidate
-V_SLOW_M_S = 0.05  #: "not moving" vertically
-#: Downward speed that starts the next rep straight from the top of one (back to back): a
-#: little above ``V_START_M_S``, as the velocity after an ascent carries its braking error.
-V_NEXT_M_S = 0.15
-V_ASCENT_M_S = 0.10  #: upward speed that starts the ascent
-#: A descent begins with a downward acceleration of at least this (a 3 s eccentric to 50 cm
-#: starts at 0.27), m/s^2
-DESCENT_ACC_M_S2 = 0.15
-TOP_SEARCH_S = 0.4  #: a back-to-back rep's true top is looked for this far around, s
-PRE_ROLL_S = 0.5  #: rest before a rep's start included in its top-to-top depth, s
-BACK_DATE_S = 1.0  #: a rep's start is looked for at most this long before it is detected, s
-COMMIT_DEPTH_M = 0.10  #: a candidate must get this deep before it may turn upwards
-#: Quiet: the vertical acceleration (offset removed) is within this, m/s^2 ...
-QUIET_ACC_M_S2 = 0.25
-#: ... varies less than this about its recent mean, m/s^2 ...
-QUIET_ACC_STD_M_S2 = 0.15
-QUIET_GYR_RAD_S = 0.15  #: ... and the sensor turns slower than this, rad/s ...
-QUIET_S = 0.30  #: ... for this long.
-QUIET_TAU_S = 0.15  #: time constant of the running mean and variance behind "quiet", s
-BIAS_TAU_S = 3.0  #: each of the two low-passes that track the vertical acceleration offset, s
-BIAS_START_S = 6.0  #: until then the offset is the plain mean of all samples so far, s
-BIAS_PRIOR_S = 1.0  #: weight of the start-up prior (no offset), in seconds of samples
-BIAS_QUIET_TAU_S = 0.5  #: the offset's time constant while standing quietly, s
-REP_V_LEAK_TAU_S = 3.0  #: the velocity's leak during a rep, s
-LEAK_TAU_S = 2.0  #: height leaks back to standing between reps
-V_LEAK_TAU_S = 3.0  #: velocity leaks to zero (bounds what an offset error can do)
-TOP_HOLD_S = 0.5  #: no new high point for this long after the ascent: the athlete is up
-MIN_SWING_TILT_DEG = 8.0  #: a rep that tilts the pelvis this much can tell "back up" by tilt
-BACK_UP_TILT_FRACTION = 0.4  #: back up: the tilt is back below this fraction of its swing
-#: Longest rep: a 6 s tempo with a 2 s pause at the bottom, and some margin, s.
-MAX_REP_S = 10.0
-#: A squat tilts the pelvis: a rep longer than ``SLOW_REP_S`` whose sacrum sensor tilts
-#: less than this is not one, deg (real back-to-back squats of 25-70 cm: 11.5 deg at the
-#: least; simulated walking whose height integrated to a false 30 cm over 8-13 s: 4-9 deg).
-MIN_REP_TILT_DEG = 8.0
-SLOW_REP_S = 5.0
-#: A rep whose top-to-top depth is below this fraction of ``min_depth_cm`` is dropped.
-REFINED_DEPTH_MARGIN = 0.85
-MAX_DEPTH_M = 1.2  #: deeper than any squat: the integration ran away
-MAX_SPEED_M_S = 2.5  #: faster than any squat
-#: Longest plausible descent (slow eccentrics), pause at the bottom and ascent, seconds.
-MAX_PHASE_S = {Phase.IDLE: math.inf, Phase.DESCENT: 6.0, Phase.BOTTOM: 5.0, Phase.ASCENT: 5.0}
+
+@dataclass(frozen=True, slots=True)
+class RepParams:
+    """How reps are found and measured: the tracker's tunables, with their units (in the
+    names) and defaults. The defaults are the ones measured on real back-to-back sets
+    (``bench/real_reps.py``) and the simulator (``bench/accuracy.py``); an athlete's own
+    settings are their :class:`~winkmon.pipeline.model.Thresholds`."""
+
+    #: downward speed that starts a rep candidate
+    v_start_m_s: float = 0.10
+    #: "not moving" vertically
+    v_slow_m_s: float = 0.05
+    #: Downward speed that starts the next rep straight from the top of one (back to back): a
+    #: little above ``v_start_m_s``, as the velocity after an ascent carries its braking error.
+    v_next_m_s: float = 0.15
+    #: upward speed that starts the ascent
+    v_ascent_m_s: float = 0.10
+    #: A descent begins with a downward acceleration of at least this (a 3 s eccentric to 50 cm
+    #: starts at 0.27), m/s^2
+    descent_acc_m_s2: float = 0.15
+    #: a back-to-back rep's true top is looked for this far around, s
+    top_search_s: float = 0.4
+    #: rest before a rep's start included in its top-to-top depth, s
+    pre_roll_s: float = 0.5
+    #: a rep's start is looked for at most this long before it is detected, s
+    back_date_s: float = 1.0
+    #: a candidate must get this deep before it may turn upwards
+    commit_depth_m: float = 0.10
+    #: Quiet: the vertical acceleration (offset removed) is within this, m/s^2 ...
+    quiet_acc_m_s2: float = 0.25
+    #: ... varies less than this about its recent mean, m/s^2 ...
+    quiet_acc_std_m_s2: float = 0.15
+    #: ... and the sensor turns slower than this, rad/s ...
+    quiet_gyr_rad_s: float = 0.15
+    #: ... for this long.
+    quiet_s: float = 0.30
+    #: time constant of the running mean and variance behind "quiet", s
+    quiet_tau_s: float = 0.15
+    #: each of the two low-passes that track the vertical acceleration offset, s
+    bias_tau_s: float = 3.0
+    #: until then the offset is the plain mean of all samples so far, s
+    bias_start_s: float = 6.0
+    #: weight of the start-up prior (no offset), in seconds of samples
+    bias_prior_s: float = 1.0
+    #: the offset's time constant while standing quietly, s
+    bias_quiet_tau_s: float = 0.5
+    #: the velocity's leak during a rep, s
+    rep_v_leak_tau_s: float = 3.0
+    #: height leaks back to standing between reps
+    leak_tau_s: float = 2.0
+    #: velocity leaks to zero (bounds what an offset error can do)
+    v_leak_tau_s: float = 3.0
+    #: no new high point for this long after the ascent: the athlete is up
+    top_hold_s: float = 0.5
+    #: a rep that tilts the pelvis this much can tell "back up" by tilt
+    min_swing_tilt_deg: float = 8.0
+    #: back up: the tilt is back below this fraction of its swing
+    back_up_tilt_fraction: float = 0.4
+    #: Longest rep: a 6 s tempo with a 2 s pause at the bottom, and some margin, s.
+    max_rep_s: float = 10.0
+    #: A squat tilts the pelvis: a rep longer than ``slow_rep_s`` whose sacrum sensor tilts less
+    #: than this is not one, deg (real back-to-back squats of 25-70 cm: 11.5 deg at the least;
+    #: simulated walking whose height integrated to a false 30 cm over 8-13 s: 4-9 deg).
+    min_rep_tilt_deg: float = 8.0
+    slow_rep_s: float = 5.0
+    #: A rep whose top-to-top depth is below this fraction of ``min_depth_cm`` is dropped.
+    refined_depth_margin: float = 0.85
+    #: deeper than any squat: the integration ran away
+    max_depth_m: float = 1.2
+    #: faster than any squat
+    max_speed_m_s: float = 2.5
+    #: A rep whose angle was missing for more than this fraction of the window around its bottom
+    #: gets ``unknown``, not ``ok`` (the bottom is where a wink peaks).
+    bottom_window_s: float = 1.0
+    bottom_missing_fraction: float = 0.3
+    set_window_s: float = 0.5
+    #: Longest plausible descent, pause at the bottom and ascent, s.
+    max_descent_s: float = 6.0
+    max_bottom_s: float = 5.0
+    max_ascent_s: float = 5.0
+
+    @property
+    def max_phase_s(self) -> dict[Phase, float]:
+        return {
+            Phase.IDLE: math.inf,
+            Phase.DESCENT: self.max_descent_s,
+            Phase.BOTTOM: self.max_bottom_s,
+            Phase.ASCENT: self.max_ascent_s,
+        }
+
+
 #: A pelvic tuck at the bottom (``Rep.pelvis_tuck_deg``) of at least this is the one-sensor
 #: wink cue, degrees (see the README for what it is worth on real sets).
 PELVIS_TUCK_CUE_DEG = 5.0
-#: A rep whose angle was missing for more than this fraction of the window around its bottom
-#: gets ``unknown``, not ``ok`` (the bottom is where a wink peaks).
-BOTTOM_WINDOW_S = 1.0
-BOTTOM_MISSING_FRACTION = 0.3
-SET_WINDOW_S = 0.5
+
 ZONE_UNKNOWN, ZONE_EXTENSION = int(Zone.UNKNOWN), int(Zone.EXTENSION)
 ZONE_LOST, ZONE_FLEXION = int(Zone.EXTENSION_LOST), int(Zone.FLEXION)
 
@@ -125,9 +171,14 @@ class SquatTracker:
     """Rep detection, depth, verdicts and alerts (see module doc)."""
 
     def __init__(
-        self, thresholds: Thresholds, out_rate_hz: float, angle_available: bool = True
+        self,
+        thresholds: Thresholds,
+        out_rate_hz: float,
+        angle_available: bool = True,
+        params: RepParams | None = None,
     ) -> None:
         self.th = thresholds
+        self.p = params if params is not None else RepParams()
         self.dt = 1.0 / out_rate_hz
         self.angle_available = angle_available
         self.rep_count = 0
@@ -137,18 +188,18 @@ class SquatTracker:
         self._loss_on, self._loss_off = thresholds.loss_deg, thresholds.loss_deg - h
         self._tail = np.full(self._dwell_n - 1, np.nan)  # the previous block's last angles
         self._history: deque[tuple[float, float]] = deque(
-            maxlen=round((SET_WINDOW_S + 1.5) * out_rate_hz)
+            maxlen=round((self.p.set_window_s + 1.5) * out_rate_hz)
         )
         self._recent_acc: deque[tuple[float, float, float, float, float]] = deque(
             maxlen=round(4 * out_rate_hz)
         )  # (t, a, raw a, z, tilt) while no rep is open
         dt = self.dt
-        self._k_quiet = dt / QUIET_TAU_S
-        self._k_bias = dt / BIAS_TAU_S
-        self._k_bias_quiet = dt / BIAS_QUIET_TAU_S
-        self._v_keep = 1.0 - dt / V_LEAK_TAU_S
-        self._v_keep_rep = 1.0 - dt / REP_V_LEAK_TAU_S
-        self._z_keep = 1.0 - dt / LEAK_TAU_S
+        self._k_quiet = dt / self.p.quiet_tau_s
+        self._k_bias = dt / self.p.bias_tau_s
+        self._k_bias_quiet = dt / self.p.bias_quiet_tau_s
+        self._v_keep = 1.0 - dt / self.p.v_leak_tau_s
+        self._v_keep_rep = 1.0 - dt / self.p.rep_v_leak_tau_s
+        self._z_keep = 1.0 - dt / self.p.leak_tau_s
         self._v = 0.0
         self._z = 0.0
         # Offset tracking, per sensor (sacrum, lumbar stand-in): two cascaded low-passes.
@@ -240,11 +291,11 @@ class SquatTracker:
         b1, b2 = self._b1[which], self._bias[which]
         n = self._bias_n[which] = self._bias_n[which] + 1
         self._sum[which] += raw
-        if not quiet and n * self.dt < BIAS_START_S:
+        if not quiet and n * self.dt < self.p.bias_start_s:
             # Start-up: a set may begin at once, with no still moment. Until a few seconds
             # are in, the offset is the mean of everything so far, drawn towards zero as if
-            # the first ``BIAS_PRIOR_S`` had read zero (so it starts smoothly).
-            b1 = b2 = self._sum[which] / (n + BIAS_PRIOR_S / self.dt)
+            # the first ``RepParams.bias_prior_s`` had read zero (so it starts smoothly).
+            b1 = b2 = self._sum[which] / (n + self.p.bias_prior_s / self.dt)
         elif quiet:
             k = self._k_bias_quiet
             b1 += k * (raw - b1)
@@ -269,7 +320,7 @@ class SquatTracker:
     ) -> tuple[float, int, int]:
         dt = self.dt
         have_acc = acc == acc  # not NaN
-        quiet_prev = self._quiet_n * dt >= QUIET_S
+        quiet_prev = self._quiet_n * dt >= self.p.quiet_s
         if have_acc:
             raw = acc
             a = acc - self._offset(0, acc, quiet_prev)
@@ -287,14 +338,14 @@ class SquatTracker:
             self._qv += self._k_quiet * (d * d - self._qv)
         if (
             have_acc
-            and -QUIET_ACC_M_S2 < a < QUIET_ACC_M_S2
-            and self._qv < QUIET_ACC_STD_M_S2**2
-            and gyr < QUIET_GYR_RAD_S
+            and -self.p.quiet_acc_m_s2 < a < self.p.quiet_acc_m_s2
+            and self._qv < self.p.quiet_acc_std_m_s2**2
+            and gyr < self.p.quiet_gyr_rad_s
         ):
             self._quiet_n += 1
         else:
             self._quiet_n = 0
-        quiet_long = self._quiet_n * dt >= QUIET_S
+        quiet_long = self._quiet_n * dt >= self.p.quiet_s
 
         v = self._v + a * dt
         if self._rep is None:
@@ -315,14 +366,14 @@ class SquatTracker:
             self._history.append((t, angle))
 
         if rep is None:
-            if v > -V_SLOW_M_S:
+            if v > -self.p.v_slow_m_s:
                 self._slow_t, self._slow_z = t, self._z
-            elif v < -V_START_M_S and have_acc and self._back_date():
+            elif v < -self.p.v_start_m_s and have_acc and self._back_date():
                 rep = self._rep = _RepState(self._slow_t, self._slow_z, self._set_angle())
                 # Depth is integrated from the moment the pelvis began to move down, with up
-                # to ``PRE_ROLL_S`` of the rest before it (a slow descent's start is vague;
+                # to ``pre_roll_s`` of the rest before it (a slow descent's start is vague;
                 # the rest before it is not).
-                t_pre = max(self._last_end_t, self._slow_t - PRE_ROLL_S)
+                t_pre = max(self._last_end_t, self._slow_t - self.p.pre_roll_s)
                 for tt, _, x, zz, gg in self._recent_acc:
                     if tt > t_pre:
                         rep.acc.append(x)
@@ -391,30 +442,34 @@ class SquatTracker:
         phase = self._phase
         if depth > rep.max_depth:
             rep.max_depth, rep.bottom_s, rep.bottom_i = depth, t, len(rep.acc) - 1
-        if phase == Phase.DESCENT and rep.max_depth < COMMIT_DEPTH_M and v > -V_SLOW_M_S:
+        if (
+            phase == Phase.DESCENT
+            and rep.max_depth < self.p.commit_depth_m
+            and v > -self.p.v_slow_m_s
+        ):
             # Stopped going down before getting anywhere: a step, a sway, a bounce.
             self._finish(rep, t, complete=False, events=events)
             return
-        if phase == Phase.DESCENT and v > -V_SLOW_M_S:
+        if phase == Phase.DESCENT and v > -self.p.v_slow_m_s:
             phase = Phase.BOTTOM
             rep.phase_start = t
-        elif phase == Phase.BOTTOM and v > V_ASCENT_M_S:
+        elif phase == Phase.BOTTOM and v > self.p.v_ascent_m_s:
             phase = Phase.ASCENT
             rep.phase_start = t
             rep.top_z, rep.top_s, rep.top_i = self._z, t, len(rep.acc)
             rep.arrived = False
-        elif phase == Phase.BOTTOM and v < -V_START_M_S:
+        elif phase == Phase.BOTTOM and v < -self.p.v_start_m_s:
             phase = Phase.DESCENT
             rep.phase_start = t
         elif phase == Phase.ASCENT:
-            if rep.arrived and a < -DESCENT_ACC_M_S2:
+            if rep.arrived and a < -self.p.descent_acc_m_s2:
                 rep.pushed_down = True  # accelerating down again after the top
-            if v > V_SLOW_M_S or not rep.arrived:
+            if v > self.p.v_slow_m_s or not rep.arrived:
                 # Still going up: the top is where the upward motion stops.
                 rep.top_z, rep.top_s, rep.top_i = self._z, t, len(rep.acc)
-                rep.arrived = v <= V_SLOW_M_S
+                rep.arrived = v <= self.p.v_slow_m_s
                 rep.pushed_down = False
-            elif depth > 0.7 * rep.max_depth and v < -V_START_M_S:
+            elif depth > 0.7 * rep.max_depth and v < -self.p.v_start_m_s:
                 # Barely came up before going down again: still the same rep (a bounce).
                 phase = Phase.DESCENT
                 rep.phase_start = t
@@ -449,21 +504,22 @@ class SquatTracker:
             # pelvis's tilt (when the rep tilts it enough to tell).
             swing = rep.tilt_max - rep.tilt0
             back_up = rep.top_z - rep.z0 > -0.5 * rep.max_depth or (
-                swing >= MIN_SWING_TILT_DEG and tilt - rep.tilt0 < BACK_UP_TILT_FRACTION * swing
+                swing >= self.p.min_swing_tilt_deg
+                and tilt - rep.tilt0 < self.p.back_up_tilt_fraction * swing
             )
             # The next rep has begun (back to back), or the athlete stands at the top.
             # (A velocity that only drifts below zero after the ascent is not a descent: the
             # pelvis must be accelerating down.)
-            down_again = back_up and v < -V_NEXT_M_S and rep.pushed_down
-            at_top = back_up and (t - rep.top_s >= TOP_HOLD_S or quiet_long)
+            down_again = back_up and v < -self.p.v_next_m_s and rep.pushed_down
+            at_top = back_up and (t - rep.top_s >= self.p.top_hold_s or quiet_long)
             if down_again or at_top:
                 self._finish(rep, rep.top_s, complete=True, events=events, next_rep=down_again)
                 return
         too_long = (
-            t - rep.start_s > MAX_REP_S
-            or depth > MAX_DEPTH_M  # integration ran away (lost data): not a real squat
-            or abs(v) > MAX_SPEED_M_S
-            or t - rep.phase_start > MAX_PHASE_S[phase]
+            t - rep.start_s > self.p.max_rep_s
+            or depth > self.p.max_depth_m  # integration ran away (lost data): not a real squat
+            or abs(v) > self.p.max_speed_m_s
+            or t - rep.phase_start > self.p.max_phase_s[phase]
         )
         lost_sacrum = rep.missing_acc * self.dt > 0.3
         if too_long or lost_sacrum:
@@ -476,7 +532,7 @@ class SquatTracker:
     def _back_date(self) -> bool:
         """Find where a descent began: when the pelvis started to accelerate downwards (the
         last sample before the push without a clear downward acceleration), but not before
-        the velocity last read "not moving down", at most ``BACK_DATE_S`` back and not
+        the velocity last read "not moving down", at most ``RepParams.back_date_s`` back and not
         before the last rep ended (each cue alone can be early: sway, drift). False if
         there was no push: a velocity that merely drifted below zero is not a squat."""
         recent = self._recent_acc
@@ -486,9 +542,9 @@ class SquatTracker:
         k = len(recent) - 1
         while k >= 0:
             tt, x, _, zz, _ = recent[k]
-            if tt < t_now - BACK_DATE_S or tt < self._last_end_t:
+            if tt < t_now - self.p.back_date_s or tt < self._last_end_t:
                 break
-            if x < -DESCENT_ACC_M_S2:
+            if x < -self.p.descent_acc_m_s2:
                 pushed = True
             elif pushed and k < len(recent) - 1:
                 onset = (tt, zz)
@@ -531,13 +587,13 @@ class SquatTracker:
             # integrated velocity crosses zero early or late by whatever offset is left, but
             # at the true top the pelvis is at rest and back at its starting height, which
             # pins the top down for any constant offset.
-            top_i = _true_top(rep.acc, self.dt, top_i - 1, rep.bottom_i) + 1
+            top_i = _true_top(rep.acc, self.dt, top_i - 1, rep.bottom_i, self.p.top_search_s) + 1
             t_end = rep.start_s + (top_i - rep.pre) * self.dt
         if next_rep:
             # Back to back: the next rep began at this rep's top; it is already on its way
             # down, with the samples since the top.
             z_top = rep.z[top_i - 1]
-            nxt = _RepState(t_end, z_top, _median_before(self._history, t_end))
+            nxt = _RepState(t_end, z_top, _median_before(self._history, t_end, self.p.set_window_s))
             nxt.acc.extend(rep.acc[top_i:])
             nxt.z.extend(rep.z[top_i:])
             nxt.g.extend(rep.g[top_i:])
@@ -558,7 +614,7 @@ class SquatTracker:
                 t_i = rep.start_s + (i + 1 - rep.pre) * self.dt
                 a_i = rep.acc[i] - bias
                 recent.append((t_i, a_i, rep.acc[i], rep.z[i], rep.g[i]))
-                if braking and a_i > -DESCENT_ACC_M_S2:
+                if braking and a_i > -self.p.descent_acc_m_s2:
                     braking = False
                     self._last_end_t = t_i
         if not complete:
@@ -577,11 +633,15 @@ class SquatTracker:
         if not math.isfinite(depth_cm):
             depth_cm = rep.max_depth * 100
         th = self.th
-        if depth_cm < th.min_depth_cm * REFINED_DEPTH_MARGIN:
+        if depth_cm < th.min_depth_cm * self.p.refined_depth_margin:
             self._uncount(rep)  # counted live, but too shallow measured top to top
             return
         swing = _swing_deg(rep.g)
-        if swing is not None and swing < MIN_REP_TILT_DEG and t_end - rep.start_s > SLOW_REP_S:
+        if (
+            swing is not None
+            and swing < self.p.min_rep_tilt_deg
+            and t_end - rep.start_s > self.p.slow_rep_s
+        ):
             # A long movement in which the pelvis barely tilted: steps, a re-rack, whose
             # integrated height wandered; not a squat.
             self._uncount(rep)
@@ -595,7 +655,13 @@ class SquatTracker:
             verdict = Verdict.UNKNOWN
         elif s > th.flexion_deg:
             verdict = Verdict.FLEXION  # seen: a wink is a wink, whatever was missed
-        elif _missed_bottom(rep.missing_t, rep.bottom_s, self.dt):
+        elif _missed_bottom(
+            rep.missing_t,
+            rep.bottom_s,
+            self.dt,
+            self.p.bottom_window_s,
+            self.p.bottom_missing_fraction,
+        ):
             # Not seen at its bottom, where a wink peaks: no "ok" for a rep whose back
             # winkmon did not watch there.
             verdict = Verdict.UNKNOWN
@@ -616,8 +682,10 @@ class SquatTracker:
                 peak_s=rep.peak_s,
                 verdict=verdict,
                 flexion_onset_s=rep.onset_s if verdict is Verdict.FLEXION else None,
+                # The onset's depth is the live estimate, the rep's depth the refined top-to-
+                # top one: the back cannot turn deeper than the rep went, so clip to it.
                 flexion_onset_depth_cm=(
-                    rep.onset_depth * 100
+                    min(rep.onset_depth * 100, depth_cm)
                     if verdict is Verdict.FLEXION and rep.onset_depth is not None
                     else None
                 ),
@@ -627,11 +695,11 @@ class SquatTracker:
         )
 
     def _set_angle(self) -> float:
-        return _median_before(self._history, self._slow_t)
+        return _median_before(self._history, self._slow_t, self.p.set_window_s)
 
 
-def _median_before(history: deque[tuple[float, float]], t_end: float) -> float:
-    vals = [a for (t, a) in history if t_end - SET_WINDOW_S <= t <= t_end]
+def _median_before(history: deque[tuple[float, float]], t_end: float, window_s: float) -> float:
+    vals = [a for (t, a) in history if t_end - window_s <= t <= t_end]
     return float(np.median(vals)) if vals else math.nan
 
 
@@ -725,7 +793,7 @@ def _refined_depth_cm(acc: list[float], dt: float) -> tuple[float, int]:
     return float(-z[k] * 100), k
 
 
-def _true_top(acc: list[float], dt: float, k_hint: int, k_bottom: int) -> int:
+def _true_top(acc: list[float], dt: float, k_hint: int, k_bottom: int, search_s: float) -> int:
     """The index where a rep that began at rest (before index 0) really ends, near
     ``k_hint`` (any rest before the start is part of ``acc``).
 
@@ -733,9 +801,9 @@ def _true_top(acc: list[float], dt: float, k_hint: int, k_bottom: int) -> int:
     true end ``T`` (at rest, back at the starting height), ``v(T) = b T`` and
     ``z(T) = b T^2 / 2``, so ``z(T) - T v(T) / 2 = 0`` there whatever ``b`` is. The zero
     crossing of that residual closest to the hint, after the bottom and within
-    ``TOP_SEARCH_S``, is the end; without one the hint stands."""
+    ``RepParams.top_search_s``, is the end; without one the hint stands."""
     n = len(acc)
-    w = round(TOP_SEARCH_S / dt)
+    w = round(search_s / dt)
     lo, hi = max(k_bottom + 1, k_hint - w), min(n - 1, k_hint + w)
     if hi - lo < 2:
         return k_hint
@@ -766,11 +834,13 @@ def _swing_deg(tilt: list[float]) -> float | None:
     return max(seg) - min(seg) if len(seg) > 2 else None
 
 
-def _missed_bottom(missing_t: list[float], bottom_s: float, dt: float) -> bool:
-    """The angle was missing for more than ``BOTTOM_MISSING_FRACTION`` of the
-    ``BOTTOM_WINDOW_S`` around the rep's bottom."""
+def _missed_bottom(
+    missing_t: list[float], bottom_s: float, dt: float, window_s: float, fraction: float
+) -> bool:
+    """The angle was missing for more than ``RepParams.bottom_missing_fraction`` of the
+    ``RepParams.bottom_window_s`` around the rep's bottom."""
     if not missing_t:
         return False
-    lo, hi = bottom_s - BOTTOM_WINDOW_S / 2, bottom_s + BOTTOM_WINDOW_S / 2
+    lo, hi = bottom_s - window_s / 2, bottom_s + window_s / 2
     n = sum(1 for t in missing_t if lo <= t <= hi)
-    return n * dt > BOTTOM_MISSING_FRACTION * BOTTOM_WINDOW_S
+    return n * dt > fraction * window_s

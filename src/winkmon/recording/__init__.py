@@ -23,7 +23,12 @@ from winkmon.recording.schema import (
     input_path,
     output_path,
 )
-from winkmon.recording.writer import RecordingWriter, append_events, replace_events
+from winkmon.recording.writer import (
+    RecordingWriter,
+    append_events,
+    replace_event_kinds,
+    replace_events,
+)
 
 __all__ = [
     "FORMAT_VERSION",
@@ -44,5 +49,6 @@ __all__ = [
     "input_path",
     "load_samples",
     "output_path",
+    "replace_event_kinds",
     "replace_events",
 ]

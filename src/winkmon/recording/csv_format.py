@@ -18,7 +18,7 @@ Format::
 Anything else (a missing column, a non-numeric, NaN or infinite cell, a row of the wrong
 length, time going backwards or repeating, an empty file, a file with no data rows) is
 refused with a :class:`~winkmon.errors.CsvImportError` naming the file, the line and the
-problem.
+problem; so is a value far beyond any IMU (:data:`MAX_ABS_VALUE`, e.g. ``1e308``).
 
 Written files use the same header and print floats with ``repr`` (shortest exact form), so
 reading a written file gives back the very same numbers.
@@ -46,6 +46,10 @@ MAG = ("mx", "my", "mz")
 REQUIRED = (TIME, *ACC, *GYR)
 KNOWN = (*REQUIRED, *MAG)
 MAX_ABS_TIME_S = 1e11  #: beyond any clock a sensor uses; keeps µs within int64 exactly
+#: Largest magnitude accepted per quantity, far beyond any IMU (about 10 000 g, 570 000 deg/s,
+#: 100 mT); larger values are refused as not sensor data (values between an IMU's largest
+#: range and these are imported clipped, with a warning).
+MAX_ABS_VALUE = {"acc": 1e5, "gyr": 1e4, "mag": 1e5}
 _BLOCK_ROWS = 65536
 
 
@@ -134,10 +138,38 @@ def _parse_block(
 
 
 def read_imu_csv(path: str | Path) -> ImuTable:
-    """Read and check one sensor's CSV (see the module doc); raises CsvImportError."""
+    """Read and check one sensor's CSV (see the module doc); raises CsvImportError.
+
+    The whole file is held in memory; :func:`iter_imu_blocks` reads it a block at a time.
+    """
+    p = Path(path)
+    blocks = list(iter_imu_blocks(p))
+    first = blocks[0]
+    return ImuTable(
+        path=p,
+        t_us=np.concatenate([b.t_us for b in blocks]),
+        acc_m_s2=np.concatenate([b.acc_m_s2 for b in blocks]),
+        gyr_rad_s=np.concatenate([b.gyr_rad_s for b in blocks]),
+        mag_uT=None
+        if first.mag_uT is None
+        else np.concatenate([b.mag_uT for b in blocks if b.mag_uT is not None]),
+        line=np.concatenate([b.line for b in blocks]),
+        ignored_columns=first.ignored_columns,
+    )
+
+
+def iter_imu_blocks(path: str | Path, block_rows: int = _BLOCK_ROWS) -> Iterator[ImuTable]:
+    """One sensor's CSV, checked, as consecutive tables of at most ``block_rows`` rows.
+
+    Memory is bounded by the block: every check of :func:`read_imu_csv` (numbers, ranges,
+    strictly increasing time across blocks too) is made block by block, so the error for a
+    bad row comes when its block is read. A file with no data row raises at once.
+    """
     p = Path(path)
     if p.is_dir():
         raise _fail(p, None, "is a directory, not a CSV file")
+    if p.exists() and not p.is_file():
+        raise _fail(p, None, "not a regular file (a FIFO or a device); not read")
     rows = _rows(p)
     first = next(rows, None)
     if first is None:
@@ -145,30 +177,64 @@ def read_imu_csv(path: str | Path) -> ImuTable:
     header_line, header = first
     index, has_mag, ignored = _header(p, header_line, header)
     width = len(header)
-    parts: list[FloatArray] = []
-    all_lines: list[int] = []
+    cols = KNOWN[: len(index)]
+    limits = np.array(
+        [np.inf]
+        + [MAX_ABS_VALUE["acc"]] * 3
+        + [MAX_ABS_VALUE["gyr"]] * 3
+        + [MAX_ABS_VALUE["mag"]] * (len(index) - 7)
+    )
+    prev: tuple[int, float] | None = None  # (t_us, t_s) of the previous block's last row
     block: list[list[str]] = []
     lines: list[int] = []
+    any_rows = False
+
+    def finish() -> ImuTable:
+        nonlocal prev
+        data = _parse_block(p, block, lines, index, width)
+        line_arr = np.asarray(lines, dtype=np.int64)
+        table = _check_block(p, data, line_arr, cols, limits, has_mag, ignored, prev)
+        prev = (int(table.t_us[-1]), float(data[-1, 0]))
+        return table
+
     for line, row in rows:
         block.append(row)
         lines.append(line)
-        if len(block) >= _BLOCK_ROWS:
-            parts.append(_parse_block(p, block, lines, index, width))
-            all_lines += lines
+        if len(block) >= block_rows:
+            any_rows = True
+            yield finish()
             block, lines = [], []
     if block:
-        parts.append(_parse_block(p, block, lines, index, width))
-        all_lines += lines
-    if not parts:
+        any_rows = True
+        yield finish()
+    if not any_rows:
         raise _fail(p, header_line, "no data rows after the header")
-    data = np.concatenate(parts)
-    line_arr = np.asarray(all_lines, dtype=np.int64)
-    cols = KNOWN[: len(index)]
+
+
+def _check_block(
+    p: Path,
+    data: FloatArray,
+    line_arr: IntArray,
+    cols: tuple[str, ...],
+    limits: FloatArray,
+    has_mag: bool,
+    ignored: tuple[str, ...],
+    prev: tuple[int, float] | None,
+) -> ImuTable:
     bad = ~np.isfinite(data)
     if bad.any():
         r, c = np.argwhere(bad)[0]
         raise _fail(
             p, int(line_arr[r]), f"column {cols[c]}: {float(data[r, c])} is not a finite number"
+        )
+    huge = np.abs(data) > limits
+    if huge.any():
+        r, c = np.argwhere(huge)[0]
+        raise _fail(
+            p,
+            int(line_arr[r]),
+            f"column {cols[c]}: {float(data[r, c])!r} is out of range for an IMU "
+            f"(|value| > {limits[c]:g}); not sensor data",
         )
     t_s = data[:, 0]
     too_far = np.abs(t_s) > MAX_ABS_TIME_S
@@ -176,15 +242,18 @@ def read_imu_csv(path: str | Path) -> ImuTable:
         r = int(np.argmax(too_far))
         raise _fail(p, int(line_arr[r]), f"time {float(t_s[r])!r} s is out of range")
     t_us = np.rint(t_s * 1e6).astype(np.int64)
-    back = np.diff(t_us) <= 0
+    full_t_us = t_us if prev is None else np.concatenate([[prev[0]], t_us])
+    full_t_s = t_s if prev is None else np.concatenate([[prev[1]], t_s])
+    back = np.diff(full_t_us) <= 0
     if back.any():
         r = int(np.argmax(back)) + 1
-        what = "repeats" if t_us[r] == t_us[r - 1] else "goes backwards"
+        what = "repeats" if full_t_us[r] == full_t_us[r - 1] else "goes backwards"
+        line = int(line_arr[r - (0 if prev is None else 1)])
         raise _fail(
             p,
-            int(line_arr[r]),
-            f"time {float(t_s[r])!r} s {what} (previous row: {float(t_s[r - 1])!r} s; times must "
-            "increase by at least 1 µs)",
+            line,
+            f"time {float(full_t_s[r])!r} s {what} (previous row: {float(full_t_s[r - 1])!r} s; "
+            "times must increase by at least 1 µs)",
         )
     return ImuTable(
         path=p,

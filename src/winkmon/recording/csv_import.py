@@ -22,22 +22,25 @@ replays through exactly the code path of a live one:
   in a silence longer than 2^30 µs (18 min) anchor frames keep the host's unwrapping right.
 - Frames of both sensors are stored in "arrival" order: a frame arrives at its last sample.
 
-Nothing is written unless every file is good: the recording is built in a temporary file
-beside the output and renamed at the end.
+Nothing is written unless every file is good: each file is read twice, a block at a time
+(:func:`~.csv_format.iter_imu_blocks`): first to check it and find its rate, ranges and start,
+then to synthesise its frames, which are merged by arrival time and written as they come. The
+recording is built in a temporary file beside the output and renamed at the end. Memory is
+bounded by the block, not the file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import heapq
 import logging
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from winkmon.errors import CsvImportError, RecordingError
+from winkmon.errors import CsvImportError, RecordingError, WinkmonError
 from winkmon.protocol.constants import (
     ACC_RANGE_G,
     GYR_RANGE_DPS,
@@ -50,9 +53,11 @@ from winkmon.protocol.constants import (
 )
 from winkmon.protocol.frames import DataFrame, FloatArray, encode_samples
 from winkmon.protocol.records import StartParams
-from winkmon.recording.csv_format import ImuTable, read_imu_csv
+from winkmon.recording.csv_format import ImuTable, iter_imu_blocks
+from winkmon.recording.lock import refuse_if_being_written
 from winkmon.recording.schema import SIDE_FILES, output_path
 from winkmon.recording.writer import FrameRow, RecordingWriter
+from winkmon.safe_io import check_output, publish, remove_stale_temps, temp_path
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +65,7 @@ WRAP = 1 << 32
 ANCHOR_EVERY_US = 1 << 30
 MAX_START_SPREAD_US = 3600 * 1_000_000  #: files starting further apart are refused
 DEFAULT_MAX_BATCH = 40
+IMPORT_BLOCK_ROWS = 16384  #: CSV rows parsed at a time per sensor (memory is bounded by this)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,8 +222,221 @@ def synthesize_frames(
     return frames, missing
 
 
+class FrameSynth:
+    """:func:`synthesize_frames` fed a block of rows at a time, with the same result.
+
+    Frames never end at a block boundary on their own: the rows after the last frame that is
+    certainly complete are carried into the next block (:meth:`feed`), and :meth:`finish`
+    turns the rest into frames.
+    """
+
+    def __init__(
+        self,
+        role: Role,
+        t0_us: int,
+        rate_hz: int,
+        acc_range: int,
+        gyr_range: int,
+        max_batch: int = DEFAULT_MAX_BATCH,
+    ) -> None:
+        if not 1 <= max_batch <= 255:
+            raise ValueError("max_batch must be 1..255")
+        self.role, self.t0_us, self.rate_hz = role, t0_us, rate_hz
+        self.acc_range, self.gyr_range, self.max_batch = acc_range, gyr_range, max_batch
+        period_us = 1e6 / float(rate_hz)  # the very expression SensorStream uses
+        self._offsets = np.rint(np.arange(max_batch) * period_us).astype(np.int64)
+        self._ks = np.arange(max_batch, dtype=np.int64)
+        self.seq = 0
+        self.rows = 0
+        self.frames = 0
+        self._last_t: int | None = None
+        self._prev: tuple[int, int] | None = None  # (t_us, index) of the last row fed
+        self._carry: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    @property
+    def missing(self) -> int:
+        """Samples the index says are missing so far (rows not in the CSV)."""
+        return 0 if self._prev is None else self._prev[1] + 1 - self.rows
+
+    def feed(self, block: ImuTable) -> list[FrameRow]:
+        """The frames completed by ``block``'s rows (in time order)."""
+        raw, _ = encode_samples(
+            block.acc_m_s2, block.gyr_rad_s, self.acc_range, self.gyr_range, block.mag_uT
+        )
+        t_us = block.t_us
+        if self._prev is None:
+            index = nominal_index(t_us, self.rate_hz)
+        else:
+            steps = np.maximum(
+                1, np.rint(np.diff(t_us, prepend=self._prev[0]) * (self.rate_hz / 1e6))
+            ).astype(np.int64)
+            index = self._prev[1] + np.cumsum(steps)
+        self._prev = (int(t_us[-1]), int(index[-1]))
+        self.rows += len(t_us)
+        if self._carry is not None:
+            ct, ci, cr = self._carry
+            t_us, index, raw = (
+                np.concatenate([ct, t_us]),
+                np.concatenate([ci, index]),
+                np.concatenate([cr, raw]),
+            )
+        return self._frames(t_us, index, raw, final=False)
+
+    def finish(self) -> list[FrameRow]:
+        """The frames of the rows still carried."""
+        if self._carry is None:
+            return []
+        t_us, index, raw = self._carry
+        return self._frames(t_us, index, raw, final=True)
+
+    def _frames(
+        self, t_us: np.ndarray, index: np.ndarray, raw: np.ndarray, final: bool
+    ) -> list[FrameRow]:
+        t_dev = t_us - self.t0_us
+        n = len(t_us)
+        frames: list[FrameRow] = []
+        s = 0
+        while s < n:
+            if not final and n - s < self.max_batch:
+                break  # this frame may go on in the next block
+            m = min(self.max_batch, n - s)
+            ok = (index[s : s + m] - index[s] == self._ks[:m]) & (
+                t_dev[s : s + m] - t_dev[s] == self._offsets[:m]
+            )
+            if not ok.all():
+                m = int(np.argmin(ok))
+            if self._last_t is not None:
+                t_anchor = self._last_t + ANCHOR_EVERY_US
+                while t_anchor < int(t_dev[s]):
+                    anchor = DataFrame(
+                        FrameType.DATA,
+                        self.role,
+                        self.seq & 0xFFFF,
+                        int(index[s]) % WRAP,
+                        t_anchor % WRAP,
+                        self.acc_range,
+                        self.gyr_range,
+                        _clip_flags(raw[0:0]),
+                        raw[0:0],
+                    )
+                    frames.append(((self.t0_us + t_anchor) * 1000, bytes(anchor)))
+                    self.seq += 1
+                    t_anchor += ANCHOR_EVERY_US
+            chunk = raw[s : s + m]
+            frame = DataFrame(
+                FrameType.DATA,
+                self.role,
+                self.seq & 0xFFFF,
+                int(index[s]) % WRAP,
+                int(t_dev[s]) % WRAP,
+                self.acc_range,
+                self.gyr_range,
+                _clip_flags(chunk),
+                chunk,
+            )
+            self._last_t = int(t_dev[s + m - 1])
+            frames.append((int(t_us[s + m - 1]) * 1000, bytes(frame)))
+            self.seq += 1
+            s += m
+        self._carry = (t_us[s:], index[s:], raw[s:]) if s < n else None
+        self.frames += len(frames)
+        return frames
+
+
+@dataclass(slots=True)
+class CsvScan:
+    """What the first pass over one sensor's CSV found (every row checked)."""
+
+    path: Path
+    rows: int = 0
+    first_line: int = 0
+    t_first_us: int = 0
+    dt_counts: dict[int, int] = field(default_factory=dict)  #: time step (µs) -> how often
+    max_acc: float = 0.0
+    max_gyr: float = 0.0
+    max_mag: float = 0.0
+    has_mag: bool = False
+    ignored_columns: tuple[str, ...] = ()
+
+    def median_dt_us(self) -> float:
+        """The median time step, exactly as ``np.median(np.diff(t_us))`` gives it."""
+        n = self.rows - 1
+        lo, hi = (n - 1) // 2, n // 2
+        seen = 0
+        a = b = None
+        for dt in sorted(self.dt_counts):
+            nxt = seen + self.dt_counts[dt]
+            if a is None and lo < nxt:
+                a = dt
+            if b is None and hi < nxt:
+                b = dt
+                break
+            seen = nxt
+        assert a is not None and b is not None
+        return float(np.mean(np.array([a, b], dtype=np.int64)))
+
+    def rate_hz(self) -> int:
+        """``round(1e6 / median dt)``; CsvImportError if it cannot be a sample rate."""
+        if self.rows < 2:
+            raise CsvImportError(
+                f"{self.path}, line {self.first_line}: only one data row; at least two are "
+                "needed to estimate the sample rate"
+            )
+        median_dt = self.median_dt_us()
+        rate = round(1e6 / median_dt)
+        if not 1 <= rate <= 0xFFFF:
+            raise CsvImportError(
+                f"{self.path}: the median time step {median_dt / 1e6:g} s gives a sample rate "
+                f"of {1e6 / median_dt:g} Hz, outside 1-65535 Hz (is time_s in seconds?)"
+            )
+        return rate
+
+
+def scan_csv(path: str | Path) -> CsvScan:
+    """Check one sensor's CSV a block at a time and gather what the import needs."""
+    scan = CsvScan(Path(path))
+    prev: int | None = None
+    for block in iter_imu_blocks(path, IMPORT_BLOCK_ROWS):
+        if scan.rows == 0:
+            scan.first_line = int(block.line[0])
+            scan.t_first_us = int(block.t_us[0])
+            scan.has_mag = block.mag_uT is not None
+            scan.ignored_columns = block.ignored_columns
+        diffs = np.diff(block.t_us, prepend=block.t_us[0] if prev is None else prev)
+        if prev is None:
+            diffs = diffs[1:]
+        for dt, count in zip(*np.unique(diffs, return_counts=True), strict=True):
+            scan.dt_counts[int(dt)] = scan.dt_counts.get(int(dt), 0) + int(count)
+        prev = int(block.t_us[-1])
+        scan.rows += len(block)
+        scan.max_acc = max(scan.max_acc, _max_abs(block.acc_m_s2))
+        scan.max_gyr = max(scan.max_gyr, _max_abs(block.gyr_rad_s))
+        scan.max_mag = max(scan.max_mag, _max_abs(block.mag_uT))
+    return scan
+
+
+def _sensor_frames(path: Path, synth: FrameSynth) -> Iterator[tuple[int, int, bytes]]:
+    """``(t_host_ns, role, payload)`` of one sensor's frames, read a block at a time."""
+    r = int(synth.role)
+    for block in iter_imu_blocks(path, IMPORT_BLOCK_ROWS):
+        for t, payload in synth.feed(block):
+            yield t, r, payload
+    for t, payload in synth.finish():
+        yield t, r, payload
+
+
 def _max_abs(values: FloatArray | None) -> float:
     return 0.0 if values is None or values.size == 0 else float(np.max(np.abs(values)))
+
+
+def _check_dest(dest: Path, files: Mapping[Role, str | Path], overwrite: bool) -> None:
+    """The recording may not land on an input, nor replace a recording being written."""
+    try:
+        check_output(dest, inputs=[Path(f) for f in files.values()], overwrite=overwrite)
+    except WinkmonError as exc:
+        raise RecordingError(str(exc).replace("--overwrite", "allow overwriting")) from None
+    if dest.exists():
+        refuse_if_being_written(dest)
 
 
 def import_csv(
@@ -236,34 +455,27 @@ def import_csv(
     if not files:
         raise CsvImportError("no CSV file given")
     dest = output_path(out)
-    if dest.exists() and not overwrite:
-        raise RecordingError(f"{dest}: already exists (choose another name or allow overwriting)")
-    if dest.is_dir():
-        raise RecordingError(f"{dest}: is a directory")
-    if not dest.parent.is_dir():
-        raise RecordingError(f"{dest}: directory {dest.parent} does not exist")
+    _check_dest(dest, files, overwrite)
 
-    tables = {Role(role): read_imu_csv(path) for role, path in files.items()}
-    rates = {role: estimate_rate(t) for role, t in tables.items()}
-    starts = {role: int(t.t_us[0]) for role, t in tables.items()}
+    scans = {Role(role): scan_csv(path) for role, path in files.items()}
+    rates = {role: sc.rate_hz() for role, sc in scans.items()}
+    starts = {role: sc.t_first_us for role, sc in scans.items()}
     t0_us = min(starts.values())
     spread = max(starts.values()) - t0_us
     if spread > MAX_START_SPREAD_US:
         raise CsvImportError(
             "the files start {:.0f} min apart ({}); they cannot be one session".format(
-                spread / 60e6, ", ".join(f"{tables[r].path}" for r in tables)
+                spread / 60e6, ", ".join(f"{scans[r].path}" for r in scans)
             )
         )
 
     warnings: list[str] = []
-    sensors: dict[Role, SensorImport] = {}
-    all_frames: list[tuple[int, int, bytes]] = []
-    for role, table in tables.items():
-        acc_code, acc_clip = choose_range(_max_abs(table.acc_m_s2), acc_lsb_m_s2, len(ACC_RANGE_G))
-        gyr_code, gyr_clip = choose_range(
-            _max_abs(table.gyr_rad_s), gyr_lsb_rad_s, len(GYR_RANGE_DPS)
-        )
-        mag_clip = _max_abs(table.mag_uT) / MAG_LSB_UT > 32767.5
+    synths: dict[Role, FrameSynth] = {}
+    codes: dict[Role, tuple[int, int, tuple[str, ...]]] = {}
+    for role, sc in scans.items():
+        acc_code, acc_clip = choose_range(sc.max_acc, acc_lsb_m_s2, len(ACC_RANGE_G))
+        gyr_code, gyr_clip = choose_range(sc.max_gyr, gyr_lsb_rad_s, len(GYR_RANGE_DPS))
+        mag_clip = sc.max_mag / MAG_LSB_UT > 32767.5
         clipped = tuple(
             name
             for name, c in (
@@ -273,32 +485,17 @@ def import_csv(
             )
             if c
         )
-        frames, missing = synthesize_frames(
-            role, table, t0_us, rates[role], acc_code, gyr_code, max_batch
-        )
-        sensors[role] = SensorImport(
-            role=role,
-            path=table.path,
-            rows=len(table),
-            rate_hz=rates[role],
-            acc_range=acc_code,
-            gyr_range=gyr_code,
-            has_mag=table.mag_uT is not None,
-            frames=len(frames),
-            missing_samples=missing,
-            ignored_columns=table.ignored_columns,
-            clipped=clipped,
-        )
+        codes[role] = (acc_code, gyr_code, clipped)
+        synths[role] = FrameSynth(role, t0_us, rates[role], acc_code, gyr_code, max_batch)
         if clipped:
             warnings.append(
-                f"{table.path}: {', '.join(clipped)} values beyond the largest range were clipped"
+                f"{sc.path}: {', '.join(clipped)} values beyond the largest range were clipped"
             )
-        if table.ignored_columns:
-            warnings.append(f"{table.path}: ignored column(s) {', '.join(table.ignored_columns)}")
-        all_frames += [(t, int(role), p) for t, p in frames]
-    all_frames.sort(key=lambda f: (f[0], f[1]))
+        if sc.ignored_columns:
+            warnings.append(f"{sc.path}: ignored column(s) {', '.join(sc.ignored_columns)}")
 
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.importing")
+    remove_stale_temps(dest.parent)  # left by an import that was killed
+    tmp = temp_path(dest)
     try:
         with RecordingWriter(
             tmp,
@@ -309,32 +506,58 @@ def import_csv(
             overwrite=True,
         ) as writer:
             writer.set_source(
-                {"kind": "csv", "files": {r.label: str(t.path) for r, t in tables.items()}}
+                {"kind": "csv", "files": {r.label: str(sc.path) for r, sc in scans.items()}}
             )
-            for role, info in sensors.items():
+            for role, sc in scans.items():
                 start = StartParams(
-                    rate_hz=info.rate_hz,
-                    acc_range=info.acc_range,
-                    gyr_range=info.gyr_range,
-                    mag_on=info.has_mag,
+                    rate_hz=rates[role],
+                    acc_range=codes[role][0],
+                    gyr_range=codes[role][1],
+                    mag_on=sc.has_mag,
                     max_batch=max_batch,
                     flush_ms=0,
                 )
-                writer.add_sensor(role, info.rate_hz, start=start)
-            # Consecutive frames of one sensor go in together, in arrival order.
-            start_i = 0
-            for i in range(1, len(all_frames) + 1):
-                if i == len(all_frames) or all_frames[i][1] != all_frames[start_i][1]:
-                    role_i = Role(all_frames[start_i][1])
-                    writer.write_frames(role_i, [(t, b) for t, _, b in all_frames[start_i:i]])
-                    start_i = i
+                writer.add_sensor(role, rates[role], start=start)
+            # Both sensors' frames in arrival order; consecutive frames of one sensor go in
+            # together.
+            merged = heapq.merge(
+                *(_sensor_frames(scans[r].path, synths[r]) for r in scans),
+                key=lambda f: (f[0], f[1]),
+            )
+            run: list[FrameRow] = []
+            run_role = -1
+            for t, r, payload in merged:
+                if (r != run_role or len(run) >= 4096) and run:
+                    writer.write_frames(Role(run_role), run)
+                    run = []
+                run_role = r
+                run.append((t, payload))
+            if run:
+                writer.write_frames(Role(run_role), run)
+        _check_dest(dest, files, overwrite)
         for suffix in SIDE_FILES:
             dest.with_name(dest.name + suffix).unlink(missing_ok=True)
-        os.replace(tmp, dest)
+        publish(tmp, dest, overwrite=overwrite)
     finally:
         for leftover in [tmp, *(tmp.with_name(tmp.name + s) for s in SIDE_FILES)]:
             with contextlib.suppress(OSError):
                 leftover.unlink(missing_ok=True)
+    sensors = {
+        role: SensorImport(
+            role=role,
+            path=sc.path,
+            rows=sc.rows,
+            rate_hz=rates[role],
+            acc_range=codes[role][0],
+            gyr_range=codes[role][1],
+            has_mag=sc.has_mag,
+            frames=synths[role].frames,
+            missing_samples=synths[role].missing,
+            ignored_columns=sc.ignored_columns,
+            clipped=codes[role][2],
+        )
+        for role, sc in scans.items()
+    }
     for w in warnings:  # returned to the caller, who shows them; logged for the record
         log.info("%s", w)
     return ImportReport(path=dest, sensors=sensors, clock_offset_us=t0_us, warnings=warnings)

@@ -23,13 +23,16 @@ from winkmon.errors import FrameError, RecordingError
 from winkmon.protocol.constants import Role
 from winkmon.protocol.records import SensorInfo, StartParams
 from winkmon.recording.model import CLOCK_KINDS, Event, Gap, RecordingMeta, SensorMeta
+from winkmon.recording.recovery import RecoveredView, open_view
 from winkmon.recording.schema import (
+    DB_ERRORS,
     FORMAT_VERSION,
     DamagedRecordingError,
     check_header,
     connect_ro,
     corrupted,
     input_path,
+    unreadable,
 )
 
 log = logging.getLogger(__name__)
@@ -83,6 +86,7 @@ class Recording:
         self.meta = meta
         self.sensors = sensors
         self.damage: str | None = damage  #: what was wrong, when a partial read met damage
+        self._view: RecoveredView | None = None
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -91,24 +95,35 @@ class Recording:
 
         ``partial_ok``: read a damaged (e.g. truncated) file as far as possible, with
         warnings, instead of raising RecordingError at the first damage.
+
+        Every state a crash can leave is read with its data intact (see :mod:`.recovery`): a
+        rollback journal left by a killed writer is rolled back (in place, or in a private
+        copy when the file or its folder cannot be written), and an unclosed recording in a
+        read-only folder is read through a private copy of it and its ``-wal``.
         """
         p = input_path(path)
         check_header(p)
+        view = open_view(p)
         try:
-            return cls._open(p, partial_ok, salvage=False)
-        except DamagedRecordingError as exc:
-            if not partial_ok:
-                raise
-            # SQLite refuses a file shorter than its header says unless the schema is
-            # "writable"; on a read-only connection that only relaxes the check.
-            rec = cls._open(p, partial_ok, salvage=True)
-            rec.damage = str(exc)
-            log.warning("%s; reading what is left", exc)
-            return rec
+            try:
+                rec = cls._open(p, view.path, partial_ok, salvage=False)
+            except DamagedRecordingError as exc:
+                if not partial_ok:
+                    raise
+                # SQLite refuses a file shorter than its header says unless the schema is
+                # "writable"; on a read-only connection that only relaxes the check.
+                rec = cls._open(p, view.path, partial_ok, salvage=True)
+                rec.damage = str(exc)
+                log.warning("%s; reading what is left", exc)
+        except BaseException:
+            view.close()
+            raise
+        rec._view = view
+        return rec
 
     @classmethod
-    def _open(cls, p: Path, partial_ok: bool, salvage: bool) -> Recording:
-        conn = connect_ro(p)
+    def _open(cls, p: Path, source: Path, partial_ok: bool, salvage: bool) -> Recording:
+        conn = connect_ro(source, shown=p)
         try:
             if salvage:
                 conn.execute("PRAGMA writable_schema=ON")
@@ -120,9 +135,9 @@ class Recording:
                 )
             meta = _read_meta(p, conn)
             sensors = _read_sensors(p, conn)
-        except sqlite3.Error as exc:
+        except DB_ERRORS as exc:
             conn.close()
-            raise corrupted(p, exc) from None
+            raise unreadable(p, exc) from None
         except RecordingError:
             conn.close()
             raise
@@ -130,6 +145,9 @@ class Recording:
 
     def close(self) -> None:
         self._conn.close()
+        if self._view is not None:
+            self._view.close()
+            self._view = None
 
     def __enter__(self) -> Recording:
         return self
@@ -185,7 +203,7 @@ class Recording:
                     last_id = rows[-1][0]
                     count += len(rows)
                     yield chunk
-            except sqlite3.DatabaseError:
+            except (sqlite3.DatabaseError, UnicodeDecodeError):
                 if not self.partial_ok:
                     raise
                 cur = self._conn.execute(sql, (last_id, *params))
@@ -203,7 +221,7 @@ class Recording:
                         chunk = _chunk(good)
                         assert chunk is not None
                         yield chunk
-        except sqlite3.Error as exc:
+        except DB_ERRORS as exc:
             err = corrupted(self.path, exc, count if table == "frames" else None)
             if not self.partial_ok:
                 raise err from None
@@ -260,7 +278,7 @@ class Recording:
             else:
                 q = "SELECT COUNT(*) FROM frames WHERE role = ?"
                 row = self._conn.execute(q, (int(role),)).fetchone()
-        except sqlite3.Error as exc:
+        except DB_ERRORS as exc:
             raise corrupted(self.path, exc) from None
         return _int(row[0])
 
@@ -270,7 +288,7 @@ class Recording:
         try:
             row = self._conn.execute("SELECT MAX(t_host_ns) FROM frames").fetchone()
             last = None if row is None or row[0] is None else _int(row[0])
-        except (sqlite3.Error, RecordingError):
+        except (sqlite3.Error, UnicodeDecodeError, RecordingError):
             last = None
             for _, t, _ in self.iter_frames():
                 last = t
@@ -362,9 +380,17 @@ def _read_meta(path: Path, conn: sqlite3.Connection) -> RecordingMeta:
             return v
 
         closed = raw.get("closed_utc")
+        version = raw["format_version"]
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ValueError(f"format_version {version!r} is not a version number")
+        if version > FORMAT_VERSION:
+            raise RecordingError(
+                f"{path}: recording format version {version} is newer than this winkmon reads "
+                f"({FORMAT_VERSION}); upgrade winkmon to open it"
+            )
         return RecordingMeta(
             path=path,
-            format_version=int(raw["format_version"]),
+            format_version=version,
             app_version=str(raw.get("app_version", "")),
             created_utc=str(raw.get("created_utc", "")),
             session_start_ns=int(raw["session_start_ns"]),

@@ -32,7 +32,9 @@ and switches back to a single self-contained file.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 from winkmon.errors import RecordingError
@@ -42,6 +44,9 @@ FORMAT_VERSION = 2
 APPLICATION_ID = 0x574B4D4E  # "WKMN"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SIDE_FILES = ("-wal", "-shm", "-journal")
+#: What reading a damaged file can raise: the sqlite3 module raises UnicodeDecodeError when
+#: an error message quotes damaged schema bytes.
+DB_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, UnicodeDecodeError)
 
 DDL = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -110,6 +115,8 @@ def input_path(path: str | Path) -> Path:
     if p.exists():
         if p.is_dir():
             raise RecordingError(f"{p}: is a directory, not a recording")
+        if not p.is_file():
+            raise RecordingError(f"{p}: not a regular file (a FIFO or a device); not read")
         return p
     alt = output_path(p)
     if alt != p and alt.exists():
@@ -120,8 +127,14 @@ def input_path(path: str | Path) -> Path:
 def check_header(path: Path) -> None:
     """Refuse files that are not winkmon recordings before SQLite sees them."""
     try:
-        with path.open("rb") as fh:
-            head = fh.read(100)
+        # Non-blocking and checked with fstat before reading: a FIFO never hangs us.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise RecordingError(f"{path}: not a regular file (a FIFO or a device); not read")
+            head = os.read(fd, 100)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise RecordingError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if not head:
@@ -137,13 +150,23 @@ def check_header(path: Path) -> None:
         )
 
 
-def connect_ro(path: Path) -> sqlite3.Connection:
-    """A read-only connection (works on a live or crashed recording in WAL mode too)."""
+def connect_ro(path: Path, shown: Path | None = None) -> sqlite3.Connection:
+    """A read-only connection (works on a live or crashed recording in WAL mode too).
+
+    Text that is not valid UTF-8 (a damaged file) is decoded with replacement characters
+    instead of raising UnicodeDecodeError. ``shown`` is the name used in errors.
+    """
     uri = path.resolve().as_uri() + "?mode=ro"
     try:
-        return sqlite3.connect(uri, uri=True, timeout=5.0)
+        conn = sqlite3.connect(uri, uri=True, timeout=5.0)
     except sqlite3.Error as exc:
-        raise RecordingError(f"{path}: cannot open: {exc}") from None
+        raise RecordingError(f"{shown or path}: cannot open: {exc}") from None
+    conn.text_factory = _lenient_text
+    return conn
+
+
+def _lenient_text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
 
 
 def connect_rw(path: Path) -> sqlite3.Connection:
@@ -159,6 +182,17 @@ def connect_rw(path: Path) -> sqlite3.Connection:
 class DamagedRecordingError(RecordingError):
     """The file is a winkmon recording but truncated or corrupted; part of it may be readable
     (open it with ``partial_ok=True``)."""
+
+
+def unreadable(path: Path, exc: BaseException) -> RecordingError:
+    """The error for a file SQLite could not open: lack of access, or damage."""
+    msg = str(exc).lower()
+    if "readonly" in msg or "unable to open" in msg or "attempt to write" in msg:
+        return RecordingError(
+            f"{path}: cannot be read where it is ({exc}); the data are probably intact: copy "
+            f"{path.name} with its -wal/-journal files to a writable folder and open the copy"
+        )
+    return corrupted(path, exc)
 
 
 def corrupted(

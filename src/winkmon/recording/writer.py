@@ -26,6 +26,7 @@ import winkmon
 from winkmon.errors import RecordingError
 from winkmon.protocol.constants import Role
 from winkmon.protocol.records import SensorInfo, StartParams
+from winkmon.recording.lock import WriterLock, refuse_if_being_written
 from winkmon.recording.model import CLOCK_KINDS, ClockKind, Event
 from winkmon.recording.schema import (
     APPLICATION_ID,
@@ -79,6 +80,13 @@ class RecordingWriter:
         Replace an existing recording at ``path`` (default: refuse with RecordingError).
     commit_interval_s:
         Longest time between commits while writes keep coming (default 1 s).
+    checkpoint_interval_s:
+        Longest time between WAL checkpoints (default 5 s): the main file alone (copied
+        without its ``-wal``) is never more than this behind the last commit.
+
+    The writer creates the file exclusively (never through a symlink) and holds a lock on it
+    until :meth:`close` (see :mod:`~winkmon.recording.lock`): a second writer, or an
+    ``overwrite`` of it, is refused while it records.
 
     Use it as a context manager; :meth:`close` commits and makes the file self-contained.
     """
@@ -94,21 +102,29 @@ class RecordingWriter:
         notes: str = "",
         overwrite: bool = False,
         commit_interval_s: float = 1.0,
+        checkpoint_interval_s: float = 5.0,
     ) -> None:
         if clock not in CLOCK_KINDS:
             raise ValueError(f"clock must be one of {CLOCK_KINDS}, not {clock!r}")
         self.path = Path(path)
         self.commit_interval_s = commit_interval_s
+        self.checkpoint_interval_s = checkpoint_interval_s
+        if self.path.is_dir():
+            raise RecordingError(f"{self.path}: is a directory")
         if self.path.exists() or self.path.is_symlink():
             if not overwrite:
                 raise RecordingError(
                     f"{self.path}: already exists (choose another name or allow overwriting)"
                 )
-            if self.path.is_dir():
-                raise RecordingError(f"{self.path}: is a directory")
+            refuse_if_being_written(self.path)
             _remove_recording(self.path)
         if not self.path.parent.is_dir():
             raise RecordingError(f"{self.path}: directory {self.path.parent} does not exist")
+        self._lock: WriterLock | None = WriterLock.create(self.path)
+        # The main file did not exist: any side file beside it is stale and must not be
+        # applied to the new database.
+        for suffix in SIDE_FILES:
+            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
         self._conn: sqlite3.Connection | None = connect_rw(self.path)
         self.frames_written = 0
         self.frames_committed = 0  #: frames durable as of the last commit
@@ -147,8 +163,9 @@ class RecordingWriter:
         except sqlite3.Error as exc:
             conn.close()
             self._conn = None
+            self._release()
             raise RecordingError(f"{self.path}: cannot create recording: {exc}") from None
-        self._last_commit = time.monotonic()
+        self._last_commit = self._last_checkpoint = time.monotonic()
 
     # ------------------------------------------------------------------ context
     def __enter__(self) -> RecordingWriter:
@@ -307,10 +324,15 @@ class RecordingWriter:
         conn = self._db()
         try:
             conn.execute("COMMIT")
+            self.frames_committed = self.frames_written
+            now = time.monotonic()
+            if now - self._last_checkpoint >= self.checkpoint_interval_s:
+                # Copy committed pages into the main file (never waits for readers).
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                self._last_checkpoint = now
             conn.execute("BEGIN")
         except sqlite3.Error as exc:
             raise RecordingError(f"{self.path}: cannot write: {exc}") from None
-        self.frames_committed = self.frames_written
         self._last_commit = time.monotonic()
 
     def close(self) -> None:
@@ -332,6 +354,12 @@ class RecordingWriter:
         finally:
             conn.close()
             self._conn = None
+            self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
 
 def _start_dict(start: StartParams) -> dict[str, object]:
@@ -354,15 +382,19 @@ def _event_rows(kind: str, events: Iterable[Event]) -> list[tuple[str, float, st
     return rows
 
 
-def _edit_events(path: str | Path, kind: str, events: Iterable[Event], replace: bool) -> int:
+def _edit_events(
+    path: str | Path, events_by_kind: Mapping[str, Iterable[Event]], replace: bool
+) -> int:
     p = input_path(path)
     check_header(p)
-    rows = _event_rows(kind, events)
+    rows = [row for kind, evs in events_by_kind.items() for row in _event_rows(kind, evs)]
+    refuse_if_being_written(p, "store events in it")
     conn = connect_rw(p)
     try:
         conn.execute("BEGIN IMMEDIATE")
         if replace:
-            conn.execute("DELETE FROM events WHERE kind = ?", (kind,))
+            for kind in events_by_kind:
+                conn.execute("DELETE FROM events WHERE kind = ?", (kind,))
         conn.executemany("INSERT INTO events (kind, t_s, data) VALUES (?, ?, ?)", rows)
         conn.execute("COMMIT")
     except sqlite3.Error as exc:
@@ -374,7 +406,7 @@ def _edit_events(path: str | Path, kind: str, events: Iterable[Event], replace: 
 
 def append_events(path: str | Path, kind: str, events: Iterable[Event]) -> int:
     """Add derived events of one ``kind`` to a closed recording; returns how many."""
-    return _edit_events(path, kind, events, replace=False)
+    return _edit_events(path, {kind: events}, replace=False)
 
 
 def replace_events(path: str | Path, kind: str, events: Iterable[Event]) -> int:
@@ -383,4 +415,13 @@ def replace_events(path: str | Path, kind: str, events: Iterable[Event]) -> int:
     Use it to store the result of re-analysing a recording: readers see either the old
     events or the new ones, never a mix.
     """
-    return _edit_events(path, kind, events, replace=True)
+    return _edit_events(path, {kind: events}, replace=True)
+
+
+def replace_event_kinds(path: str | Path, events_by_kind: Mapping[str, Iterable[Event]]) -> int:
+    """Replace the events of every kind given (e.g. reps and alerts) in ONE transaction.
+
+    A crash (even SIGKILL) leaves either all the old events or all the new ones: never reps
+    without their alerts. Refused (RecordingError) while the recording is being written.
+    """
+    return _edit_events(path, events_by_kind, replace=True)

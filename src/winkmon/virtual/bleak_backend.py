@@ -19,9 +19,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid as uuidlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, cast
+from typing import Any, ClassVar, Literal, TypeVar, cast
 
 from bleak.args import SizedBuffer
 from bleak.backends.characteristic import BleakGATTCharacteristic
@@ -41,6 +41,36 @@ from bumble.hci import Address
 from winkmon.errors import InputError
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: bumble requests still running after their caller was cancelled (kept referenced).
+_IN_FLIGHT: set[asyncio.Future[Any]] = set()
+
+
+async def _to_completion(request: Awaitable[T]) -> T:
+    """Run one bumble request (an HCI command, an ATT request) to its response even if the
+    caller is cancelled.
+
+    bumble keeps one pending future per HCI command and per ATT request and sets it when the
+    response comes. A caller cancelled in between (a timeout, a shutdown cancelling the
+    closing hub) cancels that future, but the response is often already queued on the
+    in-memory link: it then lands on a cancelled future and asyncio prints an
+    ``InvalidStateError`` traceback from ``Host.on_packet`` (seen at the demo's shutdown).
+    Shielded, the request finishes in its own task; the caller's cancellation still takes
+    effect at once.
+    """
+    task = asyncio.ensure_future(request)
+    _IN_FLIGHT.add(task)
+    task.add_done_callback(_finished)
+    return await asyncio.shield(task)
+
+
+def _finished(task: asyncio.Future[Any]) -> None:
+    _IN_FLIGHT.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("bumble request failed after its caller left: %s", task.exception())
+
 
 _PROPERTY_NAMES: tuple[tuple[Characteristic.Properties, str], ...] = (
     (Characteristic.Properties.BROADCAST, "broadcast"),
@@ -117,14 +147,16 @@ class BumbleBleakScanner(BaseBleakScanner):
         if not self._listening:
             self._device.on(self._device.EVENT_ADVERTISEMENT, self._on_advertisement)
             self._listening = True
-        await self._device.start_scanning(active=self._active, filter_duplicates=False)
+        await _to_completion(
+            self._device.start_scanning(active=self._active, filter_duplicates=False)
+        )
 
     async def stop(self) -> None:
         if self._listening:
             self._device.remove_listener(self._device.EVENT_ADVERTISEMENT, self._on_advertisement)
             self._listening = False
         if self._device.is_scanning:
-            await self._device.stop_scanning()
+            await _to_completion(self._device.stop_scanning())
 
     def _on_advertisement(self, adv: Advertisement) -> None:
         data = adv.data
@@ -218,8 +250,8 @@ class BumbleBleakClient(BaseBleakClient):
         try:
             async with asyncio.timeout(self._timeout):
                 self._peer = Peer(connection)
-                await self._peer.request_mtu(self.mtu)
-                self.services = await self._discover(self._peer)
+                await _to_completion(self._peer.request_mtu(self.mtu))
+                self.services = await _to_completion(self._discover(self._peer))
         except BaseException:
             await self.disconnect()
             raise
@@ -239,7 +271,7 @@ class BumbleBleakClient(BaseBleakClient):
             return
         self._closing = True
         try:
-            await connection.disconnect()
+            await _to_completion(connection.disconnect())
         except Exception as exc:  # already gone
             log.debug("%s: disconnect: %s", self.address, exc)
         self._connection = None
@@ -284,7 +316,7 @@ class BumbleBleakClient(BaseBleakClient):
     ) -> bytearray:
         peer = self._require_peer()
         try:
-            return bytearray(await peer.read_value(characteristic.handle))
+            return bytearray(await _to_completion(peer.read_value(characteristic.handle)))
         except att.ATT_Error as exc:
             raise BleakGATTProtocolError(exc.error_code) from exc
 
@@ -293,7 +325,7 @@ class BumbleBleakClient(BaseBleakClient):
     ) -> bytearray:
         peer = self._require_peer()
         try:
-            return bytearray(await peer.read_value(descriptor.handle))
+            return bytearray(await _to_completion(peer.read_value(descriptor.handle)))
         except att.ATT_Error as exc:
             raise BleakGATTProtocolError(exc.error_code) from exc
 
@@ -302,7 +334,9 @@ class BumbleBleakClient(BaseBleakClient):
     ) -> None:
         peer = self._require_peer()
         try:
-            await peer.write_value(characteristic.handle, bytes(data), with_response=response)
+            await _to_completion(
+                peer.write_value(characteristic.handle, bytes(data), with_response=response)
+            )
         except att.ATT_Error as exc:
             raise BleakGATTProtocolError(exc.error_code) from exc
 
@@ -311,7 +345,9 @@ class BumbleBleakClient(BaseBleakClient):
     ) -> None:
         peer = self._require_peer()
         try:
-            await peer.write_value(descriptor.handle, bytes(data), with_response=True)
+            await _to_completion(
+                peer.write_value(descriptor.handle, bytes(data), with_response=True)
+            )
         except att.ATT_Error as exc:
             raise BleakGATTProtocolError(exc.error_code) from exc
 
@@ -325,10 +361,10 @@ class BumbleBleakClient(BaseBleakClient):
             callback(bytearray(value))
 
         self._subscribers[characteristic.handle] = subscriber
-        await peer.subscribe(proxy, subscriber)
+        await _to_completion(peer.subscribe(proxy, subscriber))
 
     async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:
         peer = self._require_peer()
         proxy = cast(CharacteristicProxy[bytes], characteristic.obj)
         subscriber = self._subscribers.pop(characteristic.handle, None)
-        await peer.unsubscribe(proxy, subscriber)
+        await _to_completion(peer.unsubscribe(proxy, subscriber))

@@ -55,10 +55,13 @@ class VirtualRadio:
         source: SampleSource,
         config: VirtualSensorConfig | None = None,
         faults: FaultConfig | None = None,
+        sensor_class: type[VirtualSensor] = VirtualSensor,
     ) -> VirtualSensor:
-        """A started (advertising) virtual sensor on this link."""
+        """A started (advertising) virtual sensor on this link; ``sensor_class`` picks the
+        firmware it runs (the Python emulator, or e.g. the C core's
+        :class:`~winkmon.virtual.fw_sensor.FirmwareSensor`)."""
         config = config if config is not None else VirtualSensorConfig()
-        sensor = VirtualSensor(self.new_device(config.address), source, config, faults)
+        sensor = sensor_class(self.new_device(config.address), source, config, faults)
         await sensor.start()
         self.sensors.append(sensor)
         return sensor

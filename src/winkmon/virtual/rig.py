@@ -15,6 +15,7 @@ The hub talks to the sensors through bleak's public API with the bumble backend
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -22,9 +23,17 @@ from winkmon.ble.config import HubConfig
 from winkmon.ble.hub import SensorHub
 from winkmon.protocol.constants import PROTOCOL_VERSION, Role
 from winkmon.virtual.bleak_backend import BumbleBackends
+from winkmon.virtual.fw_sensor import FirmwareSensor
 from winkmon.virtual.radio import VirtualRadio
 from winkmon.virtual.sensor import FaultConfig, VirtualSensor, VirtualSensorConfig
 from winkmon.virtual.source import RampSource, SampleSource
+
+#: What firmware the virtual sensors run, by ``--sensor-kind``: the Python emulator, or the C
+#: firmware core of ``firmware_protocol/core`` built for this machine (firmware in the loop).
+SENSOR_KINDS: dict[str, type[VirtualSensor]] = {
+    "winkmon": VirtualSensor,
+    "winkmon-fw": FirmwareSensor,
+}
 
 #: Addresses and serials of the rig's two sensors.
 RIG_SENSORS: dict[Role, tuple[str, str]] = {
@@ -49,6 +58,16 @@ class VirtualRigConfig:
     drift_ppm: dict[Role, float] = field(default_factory=dict)
     #: the roles the sensors are told they have (as stored in firmware); default: their roles
     stored_roles: dict[Role, Role] = field(default_factory=dict)
+    sensor_kind: str = "winkmon"  #: a key of :data:`SENSOR_KINDS`
+    #: the sensors sample the source on one timeline starting when the rig starts (the demo:
+    #: both see the athlete at the same moments whatever the delay between their STARTs);
+    #: False: each sensor's START is the source's time 0 (tests that check values by index)
+    shared_timeline: bool = False
+
+    def __post_init__(self) -> None:
+        if self.sensor_kind not in SENSOR_KINDS:
+            kinds = ", ".join(SENSOR_KINDS)
+            raise ValueError(f"unknown sensor kind {self.sensor_kind!r} (known: {kinds})")
 
 
 @dataclass(slots=True)
@@ -66,6 +85,7 @@ async def start_virtual_sensors(
 ) -> dict[Role, VirtualSensor]:
     """The rig's two sensors, advertising on ``radio``."""
     sensors: dict[Role, VirtualSensor] = {}
+    origin_ns = time.monotonic_ns() if config.shared_timeline else None
     for role, (address, serial) in RIG_SENSORS.items():
         sensor_config = VirtualSensorConfig(
             role=config.stored_roles.get(role, role),
@@ -75,8 +95,11 @@ async def start_virtual_sensors(
             max_mtu=config.mtu,
             clock_offset_us=config.clock_offset_us.get(role, 0),
             drift_ppm=config.drift_ppm.get(role, 0.0),
+            timeline_origin_ns=origin_ns,
         )
-        sensors[role] = await radio.add_sensor(source, sensor_config, config.faults.get(role))
+        sensors[role] = await radio.add_sensor(
+            source, sensor_config, config.faults.get(role), SENSOR_KINDS[config.sensor_kind]
+        )
     return sensors
 
 

@@ -150,6 +150,10 @@ class VirtualSensorConfig:
     drift_ppm: float = 0.0  #: device crystal error, ppm (positive: the device clock runs fast)
     legacy_advertising: bool = False  #: legacy PDUs: UUID in the advert, name in scan response
     advertising_interval_ms: float = 20.0  #: advertising interval, ms
+    #: host monotonic time (ns) of the source's time 0, shared by the sensors of a rig so they
+    #: measure one body at the same moments (sample k after a START at host time T is source
+    #: sample round((T - origin) * rate) + k); None: each START is the source's time 0
+    timeline_origin_ns: int | None = None
 
     @property
     def name(self) -> str:
@@ -206,6 +210,7 @@ class VirtualSensor:
         self._started = False
         self._clock_shift_us = 0  # device clock reset (FaultConfig.reset_clock_on_restart)
         self._away_until = 0.0  # loop time until which the sensor is out of range
+        self._source_offset = 0  #: source index of this stream's sample 0
         self._build_gatt()
 
     # ------------------------------------------------------------------ identity
@@ -521,6 +526,13 @@ class VirtualSensor:
         self.stats.buzzes.append((pattern, duration_ms))
         return reply(CtrlStatus.OK)
 
+    def source_offset(self, rate_hz: float) -> int:
+        """The source index of a stream starting now (see ``timeline_origin_ns``)."""
+        origin = self.config.timeline_origin_ns
+        if origin is None:
+            return 0
+        return max(0, round((time.monotonic_ns() - origin) * rate_hz / 1e9))
+
     def _start_params_ok(self, p: StartParams) -> bool:
         cfg = self.config
         return (
@@ -538,6 +550,7 @@ class VirtualSensor:
     def _start_stream(self, params: StartParams) -> tuple[int, int]:
         self._stop_stream()
         self._params = params
+        self._source_offset = self.source_offset(params.rate_hz)
         self.stats.starts += 1
         if self.faults.reset_clock_on_restart and self.stats.starts > 1:
             self._clock_shift_us += self.device_time_us()  # the clock reads 0 again
@@ -625,7 +638,7 @@ class VirtualSensor:
         t0_us: int,
         compact: bool,
     ) -> None:
-        imu = self.source.samples(self.role, first, n, float(p.rate_hz))
+        imu = self.source.samples(self.role, self._source_offset + first, n, float(p.rate_hz))
         mag = imu.mag_uT if p.mag_on and not compact else None
         if p.mag_on and not compact and mag is None:
             mag = np.zeros((n, 3))

@@ -46,7 +46,9 @@ class SampleSource(Protocol):
     ``samples(role, first_index, count, rate_hz)`` returns samples ``first_index ..
     first_index + count - 1`` of the sensor in ``role``, sample ``k`` being the reading at
     ``k / rate_hz`` s after START. It is called from the event loop, with increasing
-    ``first_index`` and no overlap, restarting at 0 when the host sends START again. It must be
+    ``first_index`` and no overlap, restarting at 0 when the host sends START again (on a rig
+    with a shared timeline, ``VirtualSensorConfig.timeline_origin_ns``, the indices start at
+    the time of START on that timeline instead, so sensors started apart see one body). It must be
     quick (a few ms at most): it runs on the loop that carries the Bluetooth traffic.
     """
 

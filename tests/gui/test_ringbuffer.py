@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from winkmon.ringbuffer import RingBuffer
+from winkmon.gui.ringbuffer import RingBuffer
 
 
 def test_empty_buffer_gives_empty_view() -> None:
