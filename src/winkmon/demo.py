@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,7 +24,9 @@ from winkmon.sim import SimConfig, SimStream, default_demo_script
 
 if TYPE_CHECKING:
     from winkmon.ble.hub import SensorHub
+    from winkmon.virtual.kinds import Emulated
     from winkmon.virtual.sensor import VirtualSensor
+    from winkmon.virtual.source import SampleSource
 
 DEMO_ATHLETE = "demo athlete"
 
@@ -77,7 +79,9 @@ async def open_demo(
 ) -> AsyncIterator[tuple[SensorHub, Pipeline, AthleteProfile]]:
     """A connected hub on two virtual sensors, a pipeline and the demo athlete's profile
     (with ``thresholds`` instead of the defaults, if given), with ``faults`` injected.
-    ``sensor_kind`` is the sensors' firmware (:data:`winkmon.virtual.rig.SENSOR_KINDS`)."""
+    ``sensor_kind`` is the sensors' firmware (:data:`winkmon.virtual.rig.SENSOR_KINDS`), or
+    any kind of :mod:`winkmon.virtual.kinds` (a vendor's sensor), or a pair
+    ``SACRUM-KIND,LUMBAR-KIND``."""
     from winkmon.virtual.rig import VirtualRigConfig, open_virtual_rig
     from winkmon.virtual.sensor import FaultConfig
     from winkmon.virtual.sim_source import SimSource
@@ -87,6 +91,15 @@ async def open_demo(
     if thresholds is not None:
         profile = profile.with_thresholds(thresholds)
     source = SimSource(demo_config(seed), default_demo_script(), loop=True)
+    from winkmon.virtual.rig import SENSOR_KINDS
+
+    if sensor_kind not in SENSOR_KINDS:  # a vendor's sensor, or a pair
+        from winkmon.virtual.kinds import parse_kinds
+
+        kinds = parse_kinds(sensor_kind)
+        async with _open_kind_demo(kinds, source, faults, seed) as hub:
+            yield hub, Pipeline(profile.model(), _rates(hub), PipelineConfig()), profile
+        return
     sensor_faults = {
         role: FaultConfig(
             drop_probability=faults.loss,
@@ -111,10 +124,52 @@ async def open_demo(
                 h.cancel()
 
 
+@contextlib.asynccontextmanager
+async def _open_kind_demo(
+    kinds: Mapping[Role, str], source: SampleSource, faults: DemoFaults, seed: int
+) -> AsyncIterator[SensorHub]:
+    """The demo's hub on emulated sensors of the given kinds (:mod:`winkmon.virtual.kinds`)."""
+    from winkmon.virtual.kinds import DEFAULT_CLOCK_OFFSET_NS, open_kind_rig
+    from winkmon.virtual.vendor import EmulatorConfig
+
+    options = {
+        role: EmulatorConfig(
+            clock_offset_ns=DEFAULT_CLOCK_OFFSET_NS[role],
+            drop_probability=faults.loss,
+            reset_clock_on_restart=faults.reset_clock,
+            seed=seed * 7 + int(role),
+        )
+        for role in kinds
+    }
+    async with open_kind_rig(kinds, source, options=options) as rig:
+        loop = asyncio.get_running_loop()
+        handles = [
+            loop.call_later(at_s, _outage, rig.sensors[role], for_s)
+            for role, at_s, for_s in faults.outages
+        ]
+        try:
+            yield rig.hub
+        finally:
+            for h in handles:
+                h.cancel()
+
+
+def _rates(hub: SensorHub) -> dict[Role, float]:
+    """The rate each role's sensor streams at (its kind's live rate)."""
+    from winkmon.drivers import device_kind
+
+    return {
+        r: float(hub.config.start.rate_hz)
+        if hub.config.kind(r) == "winkmon"
+        else device_kind(hub.config.kind(r)).rate_hz
+        for r in hub.roles
+    }
+
+
 _OUTAGES: set[asyncio.Task[None]] = set()
 
 
-def _outage(sensor: VirtualSensor, seconds: float) -> None:
+def _outage(sensor: VirtualSensor | Emulated, seconds: float) -> None:
     task = asyncio.ensure_future(sensor.outage(seconds))
     _OUTAGES.add(task)
     task.add_done_callback(_OUTAGES.discard)

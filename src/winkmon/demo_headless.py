@@ -91,7 +91,7 @@ async def run_async(
         th = profile.thresholds
         firmware = " (firmware core in the loop)" if sensor_kind == "winkmon-fw" else ""
         print(
-            f"connected to two virtual sensors{firmware}; "
+            f"connected to {_describe_sensors(hub)}{firmware}; "
             f"thresholds: flexion > +{th.flexion_deg:g} deg, "
             f"extension lost > {th.loss_deg:g} deg. Running {seconds:g} s.",
             file=out,
@@ -146,6 +146,17 @@ async def run_async(
         doc = report_document(result, profile, str(record) if record else "live demo")
         write_json(json_out, doc)
     return counts
+
+
+def _describe_sensors(hub: object) -> str:
+    from winkmon.ble.hub import SensorHub
+
+    if not isinstance(hub, SensorHub):
+        return "two virtual sensors"
+    if all(hub.config.kind(r) == "winkmon" for r in hub.roles):
+        return "two virtual sensors"
+    kinds = [f"{r.label} {hub.config.kind(r)}" for r in hub.roles]
+    return "virtual sensors (" + ", ".join(kinds) + ")"
 
 
 def run(

@@ -244,14 +244,19 @@ class SensorCalibration:
     neutral: SensorNeutral
     quality: SensorQuality
     address: str | None = None  #: the sensor's BLE address, if known
+    #: the sensor's kind (``winkmon.drivers.KINDS``: ``polar-verity``, ...); None: winkmon
+    driver: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "address": self.address,
             "mount": [[round(v, 9) for v in row] for row in self.mount.as_list()],
             "neutral": self.neutral.as_dict(),
             "quality": self.quality.as_dict(),
         }
+        if self.driver is not None:
+            d["driver"] = self.driver
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], at: str = "sensor") -> SensorCalibration:
@@ -267,6 +272,7 @@ class SensorCalibration:
             neutral=SensorNeutral.from_dict(ps.mapping(d, "neutral", at=at), f"{at}.neutral"),
             quality=SensorQuality.from_dict(ps.mapping(d, "quality", at=at), f"{at}.quality"),
             address=ps.text(d, "address", default=None, at=at, max_len=100),
+            driver=ps.text(d, "driver", default=None, at=at, max_len=40),
         )
 
 

@@ -33,12 +33,18 @@ class HubConfig:
     time_sync_interval_s: float = 10.0  #: period of one further TIME_SYNC round trip, s
     #: write SET_ROLE when a sensor's stored role differs from the role it is bound to
     set_role: bool = True
+    #: the kind of sensor bound to each role (``winkmon.drivers.KINDS``); missing: winkmon
+    kinds: dict[Role, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.roles or len(set(self.roles)) != len(self.roles):
             raise InputError("roles must name one or both sensors, each once")
         if any(r not in (Role.SACRUM, Role.LUMBAR) for r in self.roles):
             raise InputError("roles may only be SACRUM and LUMBAR")
+
+    def kind(self, role: Role) -> str:
+        """The kind of sensor bound to ``role`` (default ``winkmon``)."""
+        return self.kinds.get(role, "winkmon")
 
     def address(self, role: Role) -> str | None:
         if role is Role.SACRUM:

@@ -34,8 +34,10 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import BaseBleakScanner
 
 from winkmon.ble.config import HubConfig
+from winkmon.ble.driver_link import DeviceLink, DriverLink
 from winkmon.ble.link import LinkCounters, SensorLink
-from winkmon.ble.scan import discover_sensors
+from winkmon.ble.scan import discover_devices, discover_sensors
+from winkmon.drivers import WINKMON_KIND, device_kind
 from winkmon.errors import BleError
 from winkmon.protocol.constants import BuzzPattern, CtrlStatus, Op, Role
 from winkmon.session.contract import SourceEvent
@@ -84,7 +86,7 @@ class SensorHub:
         self.session_start_ns = clock_ns() if session_start_ns is None else session_start_ns
         self._queue: asyncio.Queue[SourceEvent | _Closed] = asyncio.Queue()
         self._lock = asyncio.Lock()
-        self.links: dict[Role, SensorLink] = {}
+        self.links: dict[Role, DeviceLink] = {}
         self._closed = False
 
     @property
@@ -113,15 +115,7 @@ class SensorHub:
         """
         targets = await self._resolve_targets()
         for role in self.config.roles:
-            self.links[role] = SensorLink(
-                role,
-                targets[role],
-                self.config,
-                self._queue.put_nowait,
-                self._lock,
-                self._client_backend,
-                self._clock_ns,
-            )
+            self.links[role] = self._make_link(role, targets[role])
         try:
             # Both connect concurrently; the shared lock serialises the radio part.
             await asyncio.gather(*(link.open() for link in self.links.values()))
@@ -129,15 +123,44 @@ class SensorHub:
             await self.close()
             raise
 
+    def _make_link(self, role: Role, target: BLEDevice | str) -> DeviceLink:
+        """The link for the kind of sensor bound to ``role`` (``HubConfig.kinds``)."""
+        kind = self.config.kind(role)
+        if kind == WINKMON_KIND:
+            return SensorLink(
+                role,
+                target,
+                self.config,
+                self._queue.put_nowait,
+                self._lock,
+                self._client_backend,
+                self._clock_ns,
+            )
+        return DriverLink(
+            role,
+            target,
+            device_kind(kind).make_driver(),
+            self.config,
+            self._queue.put_nowait,
+            self._lock,
+            self._client_backend,
+            self._clock_ns,
+        )
+
     async def _resolve_targets(self) -> dict[Role, BLEDevice | str]:
         targets: dict[Role, BLEDevice | str] = {}
         missing: list[Role] = []
+        vendor: list[Role] = []
         for role in self.config.roles:
             address = self.config.address(role)
             if address:
                 targets[role] = address
+            elif self.config.kind(role) != WINKMON_KIND:
+                vendor.append(role)
             else:
                 missing.append(role)
+        if vendor:
+            targets.update(await self._find_vendor(vendor))
         if missing:
             found = await discover_sensors(
                 timeout_s=self.config.scan_timeout_s,
@@ -155,6 +178,31 @@ class SensorHub:
                 best = max(match, key=lambda f: f.rssi)
                 targets[role] = best.device if best.device is not None else best.address
         return targets
+
+    async def _find_vendor(self, roles: list[Role]) -> dict[Role, BLEDevice | str]:
+        """Vendor devices advertise no role: one role per kind can be found by scanning
+        (the strongest device of that kind); two roles of one kind need addresses."""
+        kinds = [self.config.kind(r) for r in roles]
+        for kind in set(kinds):
+            if kinds.count(kind) > 1:
+                raise BleError(
+                    f"two {kind} sensors: give both addresses (winkmon scan lists them), "
+                    "so winkmon knows which one is on the sacrum"
+                )
+        found = await discover_devices(
+            timeout_s=self.config.scan_timeout_s, scanner_backend=self._scanner_backend
+        )
+        out: dict[Role, BLEDevice | str] = {}
+        for role, kind in zip(roles, kinds, strict=True):
+            match = [f for f in found if f.kind == kind]
+            if not match:
+                raise BleError(
+                    f"no {kind} sensor found for the {role.label} in "
+                    f"{self.config.scan_timeout_s:.0f} s; wake it up, or give its address"
+                )
+            best = max(match, key=lambda f: f.rssi)
+            out[role] = best.device if best.device is not None else best.address
+        return out
 
     async def close(self) -> None:
         """Stop and disconnect both sensors; ends :meth:`events`."""
@@ -179,6 +227,8 @@ class SensorHub:
         """Buzz the sensor in ``role`` (the athlete's cue). Returns the sensor's status code;
         ``UNSUPPORTED`` if it has no motor. Raises :class:`BleError` if it is not connected."""
         params = bytes([int(pattern)]) + int(duration_ms).to_bytes(2, "little")
+        if isinstance(self.links.get(role), DriverLink):
+            return CtrlStatus.UNSUPPORTED  # vendor sensors have no motor winkmon can drive
         try:
             resp = await self._link(role).request(Op.BUZZ, params)
         except TimeoutError as exc:
@@ -187,6 +237,8 @@ class SensorHub:
 
     async def identify(self, role: Role, seconds: int = 3) -> CtrlStatus:
         """Blink/buzz the sensor in ``role`` so the athlete can tell which is which."""
+        if isinstance(self.links.get(role), DriverLink):
+            return CtrlStatus.UNSUPPORTED
         resp = await self._link(role).request(Op.IDENTIFY, bytes([max(0, min(seconds, 255))]))
         return resp.status
 
@@ -194,13 +246,18 @@ class SensorHub:
         link = self.links.get(role)
         if link is None:
             raise BleError(f"no {role.label} sensor in this session")
+        if not isinstance(link, SensorLink):
+            raise BleError(f"the {role.label} sensor ({self.config.kind(role)}) has no motor")
         return link
 
     # ------------------------------------------------------------------ counters
     def counters(self, role: Role) -> LinkCounters:
         """Link counters of one sensor: connects, reconnects, CTRL timeouts, MTU, gaps, ...
         (decoding counters, such as loss, are the session's)."""
-        return dataclasses.replace(self._link(role).counters)
+        link = self.links.get(role)
+        if link is None:
+            raise BleError(f"no {role.label} sensor in this session")
+        return dataclasses.replace(link.counters)
 
 
 @contextlib.asynccontextmanager

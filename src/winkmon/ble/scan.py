@@ -91,6 +91,79 @@ async def discover_sensors(
     return sorted(found, key=lambda f: (order[f.role], -f.rssi))
 
 
+@dataclass(frozen=True, slots=True)
+class FoundDevice:
+    """A sensor of any known kind seen in a scan (:func:`discover_devices`)."""
+
+    name: str
+    address: str
+    kind: str  #: ``winkmon.drivers.KINDS`` key
+    role: Role | None  #: advertised role (winkmon sensors only)
+    rssi: int
+    device: BLEDevice | None = field(default=None, repr=False, compare=False)
+
+
+async def discover_devices(
+    timeout_s: float = 5.0, *, scanner_backend: type[BaseBleakScanner] | None = None
+) -> list[FoundDevice]:
+    """Scan for every kind of sensor winkmon knows (by service UUID or name), for
+    ``timeout_s`` seconds. Sorted by kind, then RSSI (strongest first)."""
+    from winkmon.drivers import kind_of
+
+    seen: dict[str, tuple[BLEDevice, str, str, int]] = {}
+
+    def on_advert(device: BLEDevice, adv: AdvertisementData) -> None:
+        name = adv.local_name or device.name
+        kind = kind_of(name, list(adv.service_uuids))
+        if kind is None:
+            return
+        prev = seen.get(device.address)
+        best = adv.rssi if prev is None else max(adv.rssi, prev[3])
+        known_name = name or (prev[1] if prev is not None else "?")
+        seen[device.address] = (device, known_name, kind.kind, best)
+
+    scanner = BleakScanner(on_advert, backend=scanner_backend)
+    try:
+        async with scanner:
+            await asyncio.sleep(timeout_s)
+    except (BleakError, OSError) as exc:
+        raise _scan_error(exc) from exc
+    found = [
+        FoundDevice(
+            name=name,
+            address=device.address,
+            kind=kind,
+            role=role_from_name(name) if kind == "winkmon" else None,
+            rssi=rssi,
+            device=device,
+        )
+        for device, name, kind, rssi in seen.values()
+    ]
+    return sorted(found, key=lambda f: (f.kind, -f.rssi))
+
+
+async def read_device_battery(
+    found: FoundDevice,
+    *,
+    client_backend: type[BaseBleakClient] | None = None,
+    timeout_s: float = 10.0,
+) -> int | None:
+    """The battery level of a sensor of any kind (None if it offers none or is unreadable):
+    the Battery service for winkmon sensors, the kind's driver otherwise."""
+    from winkmon.drivers import WINKMON_KIND, device_kind
+
+    target: BLEDevice | str = found.device if found.device is not None else found.address
+    try:
+        async with BleakClient(target, timeout=timeout_s, backend=client_backend) as client:
+            if found.kind == WINKMON_KIND:
+                raw = await client.read_gatt_char(BATTERY_LEVEL_UUID)
+                return raw[0] if raw else None
+            return await device_kind(found.kind).make_driver().battery_pct(client)
+    except (BleakError, BleError, TimeoutError, OSError) as exc:
+        log.info("battery of %s: %s", found.address, exc)
+        return None
+
+
 def _scan_error(exc: BaseException) -> BleError:
     return no_bluetooth(exc) or BleError(f"cannot scan for sensors: {exc}")
 

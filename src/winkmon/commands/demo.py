@@ -18,6 +18,20 @@ from winkmon.commands._display import display_available, offscreen_if_headless, 
 SENSOR_KINDS = ("winkmon", "winkmon-fw")
 
 
+def sensor_kind(text: str) -> str:
+    """``--sensor-kind``: a firmware kind, a vendor kind, or ``SACRUM-KIND,LUMBAR-KIND``."""
+    if text in SENSOR_KINDS:
+        return text
+    from winkmon.errors import WinkmonError
+    from winkmon.virtual.kinds import parse_kinds
+
+    try:
+        parse_kinds(text)
+    except WinkmonError as exc:
+        raise argparse.ArgumentTypeError(f"invalid choice: {text!r} ({exc})") from None
+    return text
+
+
 def register(subparsers: Any) -> None:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "demo",
@@ -39,10 +53,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the simulated athlete")
     p.add_argument(
         "--sensor-kind",
-        choices=SENSOR_KINDS,
         default="winkmon",
-        help="the virtual sensors' firmware: winkmon (Python emulator, default) or winkmon-fw "
-        "(the C firmware core built for this machine; needs a C compiler; with --headless)",
+        type=sensor_kind,
+        metavar="KIND",
+        help="the virtual sensors: winkmon (Python emulator, default), winkmon-fw (the C "
+        "firmware core built for this machine; needs a C compiler), or an emulated vendor "
+        "sensor (polar-verity, metamotion, movella-dot, witmotion); one kind for both or "
+        "SACRUM-KIND,LUMBAR-KIND (all but winkmon with --headless)",
     )
     p.add_argument(
         "--record", metavar="OUT", help="with --headless: record the session to OUT.winkmon"

@@ -60,6 +60,7 @@ class SensorStatus:
     loss_pct: float = 0.0  #: samples lost, percent of those expected
     battery_pct: float | None = None  #: None when unknown
     name: str = ""  #: device name or address
+    kind: str = ""  #: sensor kind when not a winkmon sensor (``polar-verity``, ...), else ""
 
 
 class ResultSource(Protocol):

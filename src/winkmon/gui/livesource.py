@@ -48,6 +48,13 @@ def demo_hub(seed: int = 0, thresholds: Thresholds | None = None) -> HubOpener:
     return opener
 
 
+def _kind_rate(kind: str, winkmon_rate_hz: int) -> float:
+    """The rate a sensor of ``kind`` streams at (winkmon sensors: the START rate)."""
+    from winkmon.drivers import WINKMON_KIND, device_kind
+
+    return float(winkmon_rate_hz) if kind == WINKMON_KIND else device_kind(kind).rate_hz
+
+
 def sensor_hub(profile: Any, rate_hz: int = 200) -> HubOpener:
     """The athlete's own sensors, by the addresses in their profile (else found by scan)."""
 
@@ -65,9 +72,10 @@ def sensor_hub(profile: Any, rate_hz: int = 200) -> HubOpener:
             sacrum=addr.get(Role.SACRUM),
             lumbar=addr.get(Role.LUMBAR),
             start=StartParams(rate_hz=rate_hz),
+            kinds={r: c.driver for r, c in profile.sensors.items() if c.driver},
         )
         async with open_hub(config) as hub:
-            rates = {r: float(rate_hz) for r in roles}
+            rates = {r: _kind_rate(config.kind(r), rate_hz) for r in roles}
             yield hub, Pipeline(profile.model(), rates, PipelineConfig())
 
     return opener
@@ -161,6 +169,7 @@ class HubSource:
             span = now - arrived[0][0] if len(arrived) > 1 else 0.0
             rate = sum(n for _, n in arrived[1:]) / span if span > 0.2 else 0.0
             link, battery, loss, name = LinkState.CONNECTING, None, 0.0, role.label
+            kind = ""
             if self._session is not None:
                 view = self._session.sensors.get(role)
                 if view is None:  # not part of this session (one sensor)
@@ -170,11 +179,12 @@ class HubSource:
                     continue
                 link, battery = view.state, view.battery_pct
                 name = view.address or name
+                kind = view.decoder.partition("/")[0] if view.decoder != "winkmon" else ""
                 stats = self._session.stats.get(role)
                 loss = stats.loss_pct if stats is not None else 0.0
             if self._hub is None and self._task is not None and self._task.done():
                 link = LinkState.DISCONNECTED
-            out[role] = SensorStatus(role, link, rate, loss, battery, name)
+            out[role] = SensorStatus(role, link, rate, loss, battery, name, kind)
         return out
 
     def close(self) -> None:

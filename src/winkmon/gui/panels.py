@@ -203,6 +203,8 @@ def status_text(s: SensorStatus) -> str:
     parts = []
     if s.link is LinkState.REPLAY:
         parts.append("recording")
+    if s.kind:
+        parts.append(s.kind)
     parts.append(f"{s.rate_hz:.0f} Hz")
     parts.append(f"loss {s.loss_pct:.1f}%")
     if s.battery_pct is not None:

@@ -143,6 +143,10 @@ def make_decoder(
 ) -> Decoder:
     """The decoder ``started.decoder`` names, for ``started.role``."""
     factory = _DECODERS.get(started.decoder)
+    if factory is None and started.decoder not in _DECODERS:
+        import winkmon.drivers  # noqa: F401  (the vendor drivers register their decoders)
+
+        factory = _DECODERS.get(started.decoder)
     if factory is None:
         known = ", ".join(sorted(_DECODERS))
         raise WinkmonError(

@@ -20,6 +20,7 @@ from bumble.transport.common import AsyncPipeSink
 from winkmon.virtual.bleak_backend import BumbleBackends, bumble_backends
 from winkmon.virtual.sensor import FaultConfig, VirtualSensor, VirtualSensorConfig
 from winkmon.virtual.source import SampleSource
+from winkmon.virtual.vendor import VendorEmulator
 
 
 class VirtualRadio:
@@ -29,6 +30,8 @@ class VirtualRadio:
         self.link = LocalLink()
         self._counter = itertools.count(1)
         self.sensors: list[VirtualSensor] = []
+        #: vendor emulators on this link (:mod:`winkmon.virtual.kinds` adds them)
+        self.emulators: list[VendorEmulator] = []
         self._central: Device | None = None
 
     def new_device(self, address: str | None = None, name: str = "winkmon") -> Device:
@@ -74,3 +77,6 @@ class VirtualRadio:
         for sensor in self.sensors:
             await sensor.close()
         self.sensors.clear()
+        for emulator in self.emulators:
+            await emulator.close()
+        self.emulators.clear()
