@@ -49,36 +49,13 @@ class ExportResult:
 def iter_sample_batches(
     recording: Recording, *, chunk_frames: int = CHUNK_FRAMES, warnings: list[str] | None = None
 ) -> Iterator[SampleBatch]:
-    """The recording's samples as the one session decodes them (recording player -> session,
-    the same as :func:`~winkmon.recording.load_samples`), a stored block at a time, never
-    holding more than one block. Frames of sensors the recording does not declare are skipped
-    and counted in ``warnings``. (``chunk_frames`` is kept for callers; blocks are as stored.)"""
-    from winkmon.session.player import RecordingPlayer
-    from winkmon.session.session import Session
+    """The recording's samples as the one session decodes them (the same as
+    :func:`~winkmon.recording.load_samples`), a stored block at a time, never holding more
+    than one block; ``warnings`` gets frames of undeclared sensors and damage. (``chunk_frames``
+    is kept for callers; blocks are as stored.)"""
+    from winkmon.session.offline import iter_decoded
 
-    player = RecordingPlayer(recording)
-    session = Session(
-        None,
-        session_start_ns=player.session_start_ns,
-        roles=list(recording.sensors),
-        clock_factory=player.clock_factory(),
-    )
-    ready: list[SampleBatch] = []
-    session.batch_listeners.append(ready.append)
-    for event in player.iter_events():
-        session.handle(event)
-        if ready:
-            yield from ready
-            ready.clear()
-    if warnings is not None:
-        for role, n in session.orphans.items():
-            if role in recording.sensors:
-                continue
-            warnings.append(
-                f"{n} frames of sensor {role.label}, which the recording does not declare: skipped"
-            )
-        if recording.damage:
-            warnings.append(recording.damage)
+    yield from iter_decoded(recording, warnings=warnings)
 
 
 class _Sink:

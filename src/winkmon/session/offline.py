@@ -22,6 +22,7 @@ from winkmon.session.contract import NotificationBlock, SourceEvent, StreamStart
 from winkmon.session.decode import WINKMON_DECODER
 from winkmon.session.player import RecordingPlayer
 from winkmon.session.session import Session
+from winkmon.stream import StreamStats
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +63,17 @@ def analyze_recording(
     return collector.result(session.stats)
 
 
-def decode_recording(recording: Recording, roles: Iterable[Role] | None = None) -> Replay:
-    """All samples of a recording, per sensor, with the decoding counters (no analysis)."""
-    wanted = list(recording.sensors) if roles is None else [r for r in roles]
+def iter_decoded(
+    recording: Recording,
+    roles: Iterable[Role] | None = None,
+    *,
+    warnings: list[str] | None = None,
+    stats: dict[Role, StreamStats] | None = None,
+) -> Iterator[SampleBatch]:
+    """A recording's samples as the session decodes them, a stored block at a time (never
+    more than one block held). At the end, ``stats`` (if given) gets the decoding counters and
+    ``warnings`` what went wrong: frames of sensors the recording does not declare, damage."""
+    wanted = list(recording.sensors) if roles is None else list(roles)
     player = RecordingPlayer(recording)
     session = Session(
         None,
@@ -72,24 +81,37 @@ def decode_recording(recording: Recording, roles: Iterable[Role] | None = None) 
         roles=[r for r in wanted if r in recording.sensors],
         clock_factory=player.clock_factory(),
     )
-    batches: dict[Role, list[SampleBatch]] = {}
-    session.batch_listeners.append(lambda b: batches.setdefault(b.role, []).append(b))
-    session.run(player.iter_events())
+    ready: list[SampleBatch] = []
+    session.batch_listeners.append(ready.append)
+    for event in player.iter_events():
+        session.handle(event)
+        if ready:
+            yield from ready
+            ready.clear()
+    if stats is not None:
+        stats.update(session.stats)
+    if warnings is not None:
+        for role, n in session.orphans.items():
+            if role not in recording.sensors:
+                warnings.append(
+                    f"{n} frames of sensor {role.label}, which the recording does not "
+                    "declare: skipped"
+                )
+        if recording.damage:
+            warnings.append(recording.damage)
+
+
+def decode_recording(recording: Recording, roles: Iterable[Role] | None = None) -> Replay:
+    """All samples of a recording, per sensor, with the decoding counters (no analysis)."""
     replay = Replay()
-    for role in session.roles:
-        decoder = session.decoders.get(role)
-        if decoder is not None:
-            replay.stats[role] = decoder.stats
-        if batches.get(role):
-            replay.samples[role] = SampleBatch.concat(batches[role])
-    for role, n in session.orphans.items():
-        if role in recording.sensors:
-            continue
-        msg = f"{n} frames of sensor {role.label}, which the recording does not declare: skipped"
-        log.warning("%s: %s", recording.path, msg)
-        replay.warnings.append(msg)
-    if recording.damage:
-        replay.warnings.append(recording.damage)
+    batches: dict[Role, list[SampleBatch]] = {}
+    for batch in iter_decoded(recording, roles, warnings=replay.warnings, stats=replay.stats):
+        batches.setdefault(batch.role, []).append(batch)
+    for role, parts in batches.items():
+        replay.samples[role] = SampleBatch.concat(parts)
+    for msg in replay.warnings:
+        if msg != recording.damage:  # damage is logged where it is found
+            log.warning("%s: %s", recording.path, msg)
     return replay
 
 
@@ -132,4 +154,10 @@ def run_notifications(
     return collector.result(session.stats)
 
 
-__all__ = ["analyze_recording", "decode_recording", "notification_events", "run_notifications"]
+__all__ = [
+    "analyze_recording",
+    "decode_recording",
+    "iter_decoded",
+    "notification_events",
+    "run_notifications",
+]
