@@ -22,17 +22,25 @@ problem; so is a value far beyond any IMU (:data:`MAX_ABS_VALUE`, e.g. ``1e308``
 
 Written files use the same header and print floats with ``repr`` (shortest exact form), so
 reading a written file gives back the very same numbers.
+
+Reading is done by pyarrow's CSV engine (multi-threaded C++, a block of rows at a time) when
+the file is plain; anything it does not take as is (a blank line, a missing cell, a cell it
+cannot read as a number, a row of the wrong length, a header after blank lines) sends the
+file to the strict Python reader, which finds the same rows and names the exact line of a
+problem. Both give the very same numbers (both round decimal text to the nearest double).
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from winkmon.errors import CsvImportError
 
@@ -74,7 +82,7 @@ def _fail(path: Path, line: int | None, problem: str) -> CsvImportError:
     return CsvImportError(f"{where}: {problem}")
 
 
-def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+def _rows(path: Path) -> Generator[tuple[int, list[str]], None, None]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.reader(fh)
@@ -164,12 +172,120 @@ def iter_imu_blocks(path: str | Path, block_rows: int = _BLOCK_ROWS) -> Iterator
     Memory is bounded by the block: every check of :func:`read_imu_csv` (numbers, ranges,
     strictly increasing time across blocks too) is made block by block, so the error for a
     bad row comes when its block is read. A file with no data row raises at once.
+
+    Plain files are parsed by pyarrow (see the module doc); at the first thing it does not take
+    as is, reading goes on with the strict Python reader from the row where it stopped.
     """
     p = Path(path)
     if p.is_dir():
         raise _fail(p, None, "is a directory, not a CSV file")
     if p.exists() and not p.is_file():
         raise _fail(p, None, "not a regular file (a FIFO or a device); not read")
+    done = 0  # rows yielded by the fast reader
+    try:
+        for block in _fast_blocks(p, block_rows):
+            done += len(block)
+            yield block
+        return
+    except _NotPlain:
+        pass
+    for block in _strict_blocks(p, block_rows):
+        if done >= len(block):
+            done -= len(block)
+            continue
+        if done:
+            block = _tail(block, done)
+            done = 0
+        yield block
+
+
+class _NotPlain(Exception):
+    """The fast reader met something it leaves to the strict reader."""
+
+
+def _tail(block: ImuTable, start: int) -> ImuTable:
+    return ImuTable(
+        path=block.path,
+        t_us=block.t_us[start:],
+        acc_m_s2=block.acc_m_s2[start:],
+        gyr_rad_s=block.gyr_rad_s[start:],
+        mag_uT=None if block.mag_uT is None else block.mag_uT[start:],
+        line=block.line[start:],
+        ignored_columns=block.ignored_columns,
+    )
+
+
+def _limits(n_cols: int) -> FloatArray:
+    return np.array(
+        [np.inf]
+        + [MAX_ABS_VALUE["acc"]] * 3
+        + [MAX_ABS_VALUE["gyr"]] * 3
+        + [MAX_ABS_VALUE["mag"]] * (n_cols - 7)
+    )
+
+
+def _fast_blocks(p: Path, block_rows: int) -> Iterator[ImuTable]:
+    """pyarrow's reading of a plain file (header on line 1, no blank line, every cell a
+    number); raises :class:`_NotPlain` where it stops taking the file as is."""
+    rows = _rows(p)
+    first = next(rows, None)
+    if first is None:
+        raise _fail(p, 1, "empty file (no header row)")
+    header_line, header = first
+    index, has_mag, ignored = _header(p, header_line, header)
+    rows.close()
+    if header_line != 1:
+        raise _NotPlain
+    cols = KNOWN[: len(index)]
+    names = [f"c{i}" for i in range(len(header))]
+    wanted = [names[i] for i in index]
+    try:
+        reader = pacsv.open_csv(
+            p,
+            read_options=pacsv.ReadOptions(
+                skip_rows=1,
+                column_names=names,
+                block_size=max(1 << 16, min(block_rows * 16 * len(header), 1 << 22)),
+            ),
+            parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=wanted,
+                column_types=dict.fromkeys(wanted, pa.float64()),
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowException, OSError, ValueError):
+        raise _NotPlain from None
+    limits = _limits(len(index))
+    prev: tuple[int, float] | None = None
+    line = header_line + 1  # no blank lines in a plain file: row k is on line header + 1 + k
+    any_rows = False
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            break
+        except (pa.ArrowException, OSError, ValueError):
+            raise _NotPlain from None
+        if any(batch.column(i).null_count for i in range(batch.num_columns)):
+            raise _NotPlain
+        data = np.column_stack(
+            [batch.column(i).to_numpy(zero_copy_only=False) for i in range(batch.num_columns)]
+        )
+        for s in range(0, len(data), block_rows):
+            part = data[s : s + block_rows]
+            line_arr = np.arange(line, line + len(part), dtype=np.int64)
+            line += len(part)
+            table = _check_block(p, part, line_arr, cols, limits, has_mag, ignored, prev)
+            prev = (int(table.t_us[-1]), float(part[-1, 0]))
+            any_rows = True
+            yield table
+    if not any_rows:
+        raise _NotPlain  # the strict reader words the error (no data rows, blank lines)
+
+
+def _strict_blocks(p: Path, block_rows: int) -> Iterator[ImuTable]:
+    """The strict Python reading (any file the module doc allows, exact line numbers)."""
     rows = _rows(p)
     first = next(rows, None)
     if first is None:
@@ -178,12 +294,7 @@ def iter_imu_blocks(path: str | Path, block_rows: int = _BLOCK_ROWS) -> Iterator
     index, has_mag, ignored = _header(p, header_line, header)
     width = len(header)
     cols = KNOWN[: len(index)]
-    limits = np.array(
-        [np.inf]
-        + [MAX_ABS_VALUE["acc"]] * 3
-        + [MAX_ABS_VALUE["gyr"]] * 3
-        + [MAX_ABS_VALUE["mag"]] * (len(index) - 7)
-    )
+    limits = _limits(len(index))
     prev: tuple[int, float] | None = None  # (t_us, t_s) of the previous block's last row
     block: list[list[str]] = []
     lines: list[int] = []

@@ -35,6 +35,7 @@ import contextlib
 import heapq
 import logging
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +52,7 @@ from winkmon.protocol.constants import (
     acc_lsb_m_s2,
     gyr_lsb_rad_s,
 )
-from winkmon.protocol.frames import DataFrame, FloatArray, encode_samples
+from winkmon.protocol.frames import DataFrame, FloatArray, encode_data_frames, encode_samples
 from winkmon.protocol.records import StartParams
 from winkmon.recording.csv_format import ImuTable, iter_imu_blocks
 from winkmon.recording.lock import refuse_if_being_written
@@ -65,7 +66,10 @@ WRAP = 1 << 32
 ANCHOR_EVERY_US = 1 << 30
 MAX_START_SPREAD_US = 3600 * 1_000_000  #: files starting further apart are refused
 DEFAULT_MAX_BATCH = 40
-IMPORT_BLOCK_ROWS = 16384  #: CSV rows parsed at a time per sensor (memory is bounded by this)
+IMPORT_BLOCK_ROWS = 16384  #: CSV rows checked at a time per sensor
+#: A sensor's rows are kept in memory after the check (about 80 bytes a row: 2 h at 200 Hz is
+#: 120 MB) up to this many; a longer file is read a second time, a block at a time.
+IMPORT_KEEP_ROWS = 1_500_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,53 +298,119 @@ class FrameSynth:
     ) -> list[FrameRow]:
         t_dev = t_us - self.t0_us
         n = len(t_us)
-        frames: list[FrameRow] = []
-        s = 0
-        while s < n:
-            if not final and n - s < self.max_batch:
-                break  # this frame may go on in the next block
-            m = min(self.max_batch, n - s)
-            ok = (index[s : s + m] - index[s] == self._ks[:m]) & (
-                t_dev[s : s + m] - t_dev[s] == self._offsets[:m]
-            )
-            if not ok.all():
-                m = int(np.argmin(ok))
-            if self._last_t is not None:
-                t_anchor = self._last_t + ANCHOR_EVERY_US
-                while t_anchor < int(t_dev[s]):
-                    anchor = DataFrame(
-                        FrameType.DATA,
-                        self.role,
-                        self.seq & 0xFFFF,
-                        int(index[s]) % WRAP,
-                        t_anchor % WRAP,
-                        self.acc_range,
-                        self.gyr_range,
-                        _clip_flags(raw[0:0]),
-                        raw[0:0],
-                    )
-                    frames.append(((self.t0_us + t_anchor) * 1000, bytes(anchor)))
-                    self.seq += 1
-                    t_anchor += ANCHOR_EVERY_US
-            chunk = raw[s : s + m]
-            frame = DataFrame(
-                FrameType.DATA,
-                self.role,
-                self.seq & 0xFFFF,
-                int(index[s]) % WRAP,
-                int(t_dev[s]) % WRAP,
-                self.acc_range,
-                self.gyr_range,
-                _clip_flags(chunk),
-                chunk,
-            )
-            self._last_t = int(t_dev[s + m - 1])
-            frames.append((int(t_us[s + m - 1]) * 1000, bytes(frame)))
-            self.seq += 1
-            s += m
-        self._carry = (t_us[s:], index[s:], raw[s:]) if s < n else None
+        starts = self._starts(t_dev, index)
+        ends = np.append(starts[1:], n).astype(np.int64)
+        if not final:
+            # a frame with fewer than max_batch rows left may go on in the next block
+            keep = n - starts >= self.max_batch
+            starts, ends = starts[keep], ends[keep]
+        kept = int(ends[-1]) if len(ends) else 0
+        frames = self._encode(t_us, t_dev, index, raw, starts, ends)
+        self._carry = (t_us[kept:], index[kept:], raw[kept:]) if kept < n else None
         self.frames += len(frames)
         return frames
+
+    def _frame_len(self, t_dev: np.ndarray, index: np.ndarray, s: int, n: int) -> int:
+        """Rows of the frame starting at row ``s`` (the rule of the module doc)."""
+        m = min(self.max_batch, n - s)
+        ok = (index[s : s + m] - index[s] == self._ks[:m]) & (
+            t_dev[s : s + m] - t_dev[s] == self._offsets[:m]
+        )
+        return m if ok.all() else int(np.argmin(ok))
+
+    def _starts(self, t_dev: np.ndarray, index: np.ndarray) -> np.ndarray:
+        """The rows that start a frame (whole-array arithmetic when the period is whole µs)."""
+        n = len(t_dev)
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        period_us = 1e6 / float(self.rate_hz)
+        if period_us == int(period_us):
+            # Then a frame goes on exactly while each step is one index and one period: the
+            # rows split into runs of such steps, and each run into frames of max_batch.
+            same = (np.diff(index) == 1) & (np.diff(t_dev) == int(period_us))
+            brk = np.concatenate(([True], ~same))
+            run_start = np.flatnonzero(brk)
+            pos = np.arange(n) - run_start[np.cumsum(brk) - 1]
+            return np.flatnonzero(pos % self.max_batch == 0).astype(np.int64)
+        out: list[int] = []
+        s = 0
+        while s < n:
+            out.append(s)
+            s += self._frame_len(t_dev, index, s, n)
+        return np.asarray(out, dtype=np.int64)
+
+    def _encode(
+        self,
+        t_us: np.ndarray,
+        t_dev: np.ndarray,
+        index: np.ndarray,
+        raw: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+    ) -> list[FrameRow]:
+        """The frames' ``(t_host_ns, payload)``, with anchors in silences over 2^30 µs."""
+        if len(starts) == 0:
+            return []
+        first_t = t_dev[starts]
+        last_t = t_dev[ends - 1]
+        prev_last = np.concatenate(
+            ([first_t[0] if self._last_t is None else self._last_t], last_t[:-1])
+        )
+        # anchors before frame k: last + j * ANCHOR for j = 1.. while < first_t[k]
+        n_anchor = np.maximum(0, (first_t - prev_last - 1) // ANCHOR_EVERY_US)
+        if self._last_t is None:
+            n_anchor[0] = 0
+        total = len(starts) + int(n_anchor.sum())
+        f_starts = np.empty(total, dtype=np.int64)
+        f_ends = np.empty(total, dtype=np.int64)
+        f_index = np.empty(total, dtype=np.int64)
+        f_tdev = np.empty(total, dtype=np.int64)
+        f_host = np.empty(total, dtype=np.int64)
+        # the position of each data frame among all frames
+        pos = np.arange(len(starts)) + np.cumsum(n_anchor)
+        f_starts[pos], f_ends[pos] = starts, ends
+        f_index[pos], f_tdev[pos] = index[starts], first_t
+        f_host[pos] = t_us[ends - 1] * 1000
+        for k in np.flatnonzero(n_anchor).tolist():
+            for j in range(int(n_anchor[k])):
+                a = int(pos[k]) - int(n_anchor[k]) + j
+                t_anchor = int(prev_last[k]) + (j + 1) * ANCHOR_EVERY_US
+                f_starts[a] = f_ends[a] = starts[k]
+                f_index[a] = index[starts[k]]
+                f_tdev[a] = t_anchor
+                f_host[a] = (self.t0_us + t_anchor) * 1000
+        clip = np.zeros(len(raw) + 1, dtype=np.int64)
+        extreme = (raw == 32767) | (raw == -32768)
+        clip[:-1] = np.where(extreme[:, 0:3].any(axis=1), int(FrameFlags.ACC_CLIP), 0) | np.where(
+            extreme[:, 3:6].any(axis=1), int(FrameFlags.GYR_CLIP), 0
+        )
+        flags = np.zeros(total, dtype=np.int64)
+        nonempty = f_ends > f_starts
+        if nonempty.any():
+            flags[nonempty] = _flags_of(clip, f_starts[nonempty], f_ends[nonempty])
+        seq = self.seq + np.arange(total, dtype=np.int64)
+        payloads = encode_data_frames(
+            self.role,
+            self.acc_range,
+            self.gyr_range,
+            raw,
+            f_starts,
+            f_ends,
+            seq,
+            f_index % WRAP,
+            f_tdev % WRAP,
+            flags,
+        )
+        self.seq += total
+        self._last_t = int(last_t[-1])
+        return list(zip(f_host.tolist(), payloads, strict=True))
+
+
+def _flags_of(row_flags: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The OR of ``row_flags[starts[k]:ends[k]]`` for each (non-empty, ordered) frame."""
+    bounds = np.empty(2 * len(starts), dtype=np.int64)
+    bounds[0::2], bounds[1::2] = starts, ends
+    return np.bitwise_or.reduceat(row_flags, bounds)[0::2]
 
 
 @dataclass(slots=True)
@@ -357,6 +427,7 @@ class CsvScan:
     max_mag: float = 0.0
     has_mag: bool = False
     ignored_columns: tuple[str, ...] = ()
+    blocks: list[ImuTable] | None = None  #: the rows read, if kept (see :func:`scan_csv`)
 
     def median_dt_us(self) -> float:
         """The median time step, exactly as ``np.median(np.diff(t_us))`` gives it."""
@@ -392,10 +463,15 @@ class CsvScan:
         return rate
 
 
-def scan_csv(path: str | Path) -> CsvScan:
-    """Check one sensor's CSV a block at a time and gather what the import needs."""
+def scan_csv(path: str | Path, keep_rows: int = 0) -> CsvScan:
+    """Check one sensor's CSV a block at a time and gather what the import needs.
+
+    The blocks read are kept in :attr:`CsvScan.blocks` while the file has at most
+    ``keep_rows`` rows (so the import need not read it again); beyond, they are dropped.
+    """
     scan = CsvScan(Path(path))
     prev: int | None = None
+    kept: list[ImuTable] | None = [] if keep_rows > 0 else None
     for block in iter_imu_blocks(path, IMPORT_BLOCK_ROWS):
         if scan.rows == 0:
             scan.first_line = int(block.line[0])
@@ -412,7 +488,23 @@ def scan_csv(path: str | Path) -> CsvScan:
         scan.max_acc = max(scan.max_acc, _max_abs(block.acc_m_s2))
         scan.max_gyr = max(scan.max_gyr, _max_abs(block.gyr_rad_s))
         scan.max_mag = max(scan.max_mag, _max_abs(block.mag_uT))
+        if kept is not None:
+            kept.append(block)
+            if scan.rows > keep_rows:
+                kept = None
+    scan.blocks = kept
     return scan
+
+
+def _scan_all(files: Mapping[Role, str | Path], keep_rows: int) -> dict[Role, CsvScan]:
+    """:func:`scan_csv` of every file, side by side in threads (pyarrow parses without the
+    GIL); the first file's error wins, as if they were read one after the other."""
+    roles = [Role(r) for r in files]
+    if len(roles) == 1:
+        return {roles[0]: scan_csv(files[roles[0]], keep_rows)}
+    with ThreadPoolExecutor(max_workers=len(roles)) as pool:
+        futures = {r: pool.submit(scan_csv, files[r], keep_rows) for r in roles}
+        return {r: futures[r].result() for r in roles}
 
 
 def _sensor_frames(path: Path, synth: FrameSynth) -> Iterator[tuple[int, int, bytes]]:
@@ -423,6 +515,53 @@ def _sensor_frames(path: Path, synth: FrameSynth) -> Iterator[tuple[int, int, by
             yield t, r, payload
     for t, payload in synth.finish():
         yield t, r, payload
+
+
+def _kept_frames(sc: CsvScan, synth: FrameSynth) -> list[FrameRow]:
+    rows: list[FrameRow] = []
+    for block in sc.blocks or []:
+        rows += synth.feed(block)
+    return rows + synth.finish()
+
+
+def _write_kept(
+    writer: RecordingWriter, scans: Mapping[Role, CsvScan], synths: Mapping[Role, FrameSynth]
+) -> None:
+    """Both sensors' frames, from the rows kept in memory (made side by side in threads), in
+    arrival order (time, then role)."""
+    roles = list(scans)
+    with ThreadPoolExecutor(max_workers=len(roles)) as pool:
+        futures = [pool.submit(_kept_frames, scans[r], synths[r]) for r in roles]
+        made = [f.result() for f in futures]
+    t = np.concatenate([np.fromiter((t for t, _ in rows), np.int64, len(rows)) for rows in made])
+    r = np.concatenate(
+        [np.full(len(rows), int(role), np.int64) for role, rows in zip(roles, made, strict=True)]
+    )
+    payloads = [p for rows in made for _, p in rows]
+    order = np.lexsort((r, t)).tolist()
+    t_list, r_list = t.tolist(), r.tolist()
+    for s in range(0, len(order), 8192):
+        writer.write_mixed_frames(
+            [(r_list[i], t_list[i], payloads[i]) for i in order[s : s + 8192]]
+        )
+
+
+def _write_streamed(
+    writer: RecordingWriter, scans: Mapping[Role, CsvScan], synths: Mapping[Role, FrameSynth]
+) -> None:
+    """Both sensors' frames read again a block at a time, merged in arrival order."""
+    merged = heapq.merge(
+        *(_sensor_frames(scans[r].path, synths[r]) for r in scans),
+        key=lambda f: (f[0], f[1]),
+    )
+    run: list[tuple[int, int, bytes]] = []
+    for t, r, payload in merged:
+        run.append((r, t, payload))
+        if len(run) >= 8192:
+            writer.write_mixed_frames(run)
+            run = []
+    if run:
+        writer.write_mixed_frames(run)
 
 
 def _max_abs(values: FloatArray | None) -> float:
@@ -446,8 +585,12 @@ def import_csv(
     overwrite: bool = False,
     notes: str = "",
     max_batch: int = DEFAULT_MAX_BATCH,
+    keep_rows: int = IMPORT_KEEP_ROWS,
 ) -> ImportReport:
     """Import one CSV per sensor into a new recording (see the module doc).
+
+    Files of at most ``keep_rows`` rows are read once (their rows stay in memory between the
+    check and the writing); longer ones twice, so memory stays bounded.
 
     ``out`` gets the ``.winkmon`` suffix if it has none. Raises CsvImportError for a bad file
     and RecordingError if ``out`` exists (unless ``overwrite``); nothing is written then.
@@ -457,7 +600,7 @@ def import_csv(
     dest = output_path(out)
     _check_dest(dest, files, overwrite)
 
-    scans = {Role(role): scan_csv(path) for role, path in files.items()}
+    scans = _scan_all(files, keep_rows)
     rates = {role: sc.rate_hz() for role, sc in scans.items()}
     starts = {role: sc.t_first_us for role, sc in scans.items()}
     t0_us = min(starts.values())
@@ -504,6 +647,7 @@ def import_csv(
             clock_offset_us=t0_us,
             notes=notes,
             overwrite=True,
+            bulk=True,
         ) as writer:
             writer.set_source(
                 {"kind": "csv", "files": {r.label: str(sc.path) for r, sc in scans.items()}}
@@ -518,22 +662,10 @@ def import_csv(
                     flush_ms=0,
                 )
                 writer.add_sensor(role, rates[role], start=start)
-            # Both sensors' frames in arrival order; consecutive frames of one sensor go in
-            # together.
-            merged = heapq.merge(
-                *(_sensor_frames(scans[r].path, synths[r]) for r in scans),
-                key=lambda f: (f[0], f[1]),
-            )
-            run: list[FrameRow] = []
-            run_role = -1
-            for t, r, payload in merged:
-                if (r != run_role or len(run) >= 4096) and run:
-                    writer.write_frames(Role(run_role), run)
-                    run = []
-                run_role = r
-                run.append((t, payload))
-            if run:
-                writer.write_frames(Role(run_role), run)
+            if all(sc.blocks is not None for sc in scans.values()):
+                _write_kept(writer, scans, synths)
+            else:
+                _write_streamed(writer, scans, synths)
         _check_dest(dest, files, overwrite)
         for suffix in SIDE_FILES:
             dest.with_name(dest.name + suffix).unlink(missing_ok=True)

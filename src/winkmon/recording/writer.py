@@ -83,6 +83,10 @@ class RecordingWriter:
     checkpoint_interval_s:
         Longest time between WAL checkpoints (default 5 s): the main file alone (copied
         without its ``-wal``) is never more than this behind the last commit.
+    bulk:
+        The file is built whole and only then published (an import into a temporary file
+        renamed at the end): no crash journal and no syncs, each page written once (default
+        False: a live recording keeps the WAL, so a crash loses at most the last second).
 
     The writer creates the file exclusively (never through a symlink) and holds a lock on it
     until :meth:`close` (see :mod:`~winkmon.recording.lock`): a second writer, or an
@@ -103,6 +107,7 @@ class RecordingWriter:
         overwrite: bool = False,
         commit_interval_s: float = 1.0,
         checkpoint_interval_s: float = 5.0,
+        bulk: bool = False,
     ) -> None:
         if clock not in CLOCK_KINDS:
             raise ValueError(f"clock must be one of {CLOCK_KINDS}, not {clock!r}")
@@ -157,8 +162,14 @@ class RecordingWriter:
                 [(k, _json(v)) for k, v in meta.items()],
             )
             conn.execute("COMMIT")
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            if bulk:
+                # A file built whole and published by rename (an import): no crash journal,
+                # one write of each page.
+                conn.execute("PRAGMA journal_mode=OFF")
+                conn.execute("PRAGMA synchronous=OFF")
+            else:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("BEGIN")
         except sqlite3.Error as exc:
             conn.close()
@@ -258,7 +269,11 @@ class RecordingWriter:
     def write_frames(self, role: Role, rows: Iterable[FrameRow]) -> None:
         """Many notifications of one sensor at once (``(t_host_ns, payload)`` each)."""
         r = int(role)
-        data = [(r, int(t), bytes(p)) for t, p in rows]
+        self.write_mixed_frames((r, t, p) for t, p in rows)
+
+    def write_mixed_frames(self, rows: Iterable[tuple[int, int, bytes]]) -> None:
+        """Many notifications of any sensors, ``(role, t_host_ns, payload)`` each, in order."""
+        data = [(int(r), int(t), bytes(p)) for r, t, p in rows]
         try:
             self._db().executemany(
                 "INSERT INTO frames (role, t_host_ns, payload) VALUES (?, ?, ?)", data
