@@ -22,11 +22,14 @@ replays through exactly the code path of a live one:
   in a silence longer than 2^30 µs (18 min) anchor frames keep the host's unwrapping right.
 - Frames of both sensors are stored in "arrival" order: a frame arrives at its last sample.
 
-Nothing is written unless every file is good: each file is read twice, a block at a time
-(:func:`~.csv_format.iter_imu_blocks`): first to check it and find its rate, ranges and start,
-then to synthesise its frames, which are merged by arrival time and written as they come. The
-recording is built in a temporary file beside the output and renamed at the end. Memory is
-bounded by the block, not the file.
+Nothing is written unless every file is good: each file is first read and checked whole, a
+block at a time (:func:`~.csv_format.iter_imu_blocks`, pyarrow's CSV engine for plain files),
+to find its rate, ranges and start; the files are read side by side in threads. A file of at
+most :data:`IMPORT_KEEP_ROWS` rows keeps its rows in memory for the second step; a longer one
+is read again a block at a time, so memory stays bounded. Then each sensor's frames are made
+with whole-array arithmetic (:class:`FrameSynth`, the same frames as the plain per-frame
+:func:`synthesize_frames`, tested), merged by arrival time and written. The recording is built
+in a temporary file beside the output (no journal: it is published by rename at the end).
 """
 
 from __future__ import annotations
