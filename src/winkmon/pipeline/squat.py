@@ -198,6 +198,7 @@ class SquatTracker:
         self._k_bias = dt / self.p.bias_tau_s
         self._k_bias_quiet = dt / self.p.bias_quiet_tau_s
         self._v_keep = 1.0 - dt / self.p.v_leak_tau_s
+        self._max_phase_s = self.p.max_phase_s
         self._v_keep_rep = 1.0 - dt / self.p.rep_v_leak_tau_s
         self._z_keep = 1.0 - dt / self.p.leak_tau_s
         self._v = 0.0
@@ -248,11 +249,7 @@ class SquatTracker:
         depth: list[float] = [math.nan] * n
         phase: list[int] = [0] * n
         zone: list[int] = [0] * n
-        step = self._step
-        for i in range(n):
-            depth[i], phase[i], zone[i] = step(
-                ts[i], angles[i], accs[i], gyrs[i], alts[i], tilts[i], sustained[i], events
-            )
+        self._run(ts, angles, accs, gyrs, alts, tilts, sustained, events, depth, phase, zone)
         return (
             np.array(depth, dtype=np.float64),
             np.array(phase, dtype=np.int8),
@@ -275,106 +272,48 @@ class SquatTracker:
         """Tilt of the sacrum sensor from the first up axis it reported, degrees (no mount
         needed; only changes of tilt within a rep are used).
 
-        Computed sample by sample with scalar maths: array kernels (BLAS dot products, SIMD
-        transcendental functions) may round a sample differently depending on where it falls
-        in the block, and the rep tracker must give the same reps however its input is
-        chunked (live notification by notification, replay in blocks)."""
-        rows = up.tolist()
-        out: list[float] = []
-        ref = self._up_ref
-        for x, y, z in rows:
-            if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(z)):
-                out.append(math.nan)
-                continue
-            norm = math.sqrt(x * x + y * y + z * z)
-            if norm == 0.0:
-                out.append(math.nan)
-                continue
-            if ref is None:
-                ref = self._up_ref = (x / norm, y / norm, z / norm)
-            c = (x * ref[0] + y * ref[1] + z * ref[2]) / norm
-            out.append(math.degrees(math.acos(min(1.0, max(-1.0, c)))))
-        return out
+        The rep tracker must give the same reps however its input is chunked (live
+        notification by notification, replay in blocks), so every sample's tilt is computed
+        the same way wherever it falls in a block: element-wise products, sums (in a fixed
+        order), square roots and divisions (IEEE-exact whatever the SIMD width), and the
+        arc cosine by ``math.acos`` one sample at a time (numpy's may take a vector kernel
+        for some elements and a scalar one for the rest). No dot product: BLAS may round a
+        sample differently by its place in the block."""
+        u = np.asarray(up, dtype=np.float64)
+        x, y, z = u[:, 0], u[:, 1], u[:, 2]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            norm = np.sqrt(x * x + y * y + z * z)
+        valid = np.isfinite(norm) & (norm != 0.0)
+        if self._up_ref is None:
+            first = np.flatnonzero(valid)
+            if len(first) == 0:
+                return [math.nan] * len(u)
+            k = int(first[0])
+            nk = float(norm[k])
+            self._up_ref = (float(x[k]) / nk, float(y[k]) / nk, float(z[k]) / nk)
+        r0, r1, r2 = self._up_ref
+        with np.errstate(invalid="ignore", divide="ignore"):
+            c = (x * r0 + y * r1 + z * r2) / norm
+        c = np.minimum(1.0, np.maximum(-1.0, c))
+        c[~valid] = np.nan
+        rad_to_deg = 180.0 / math.pi  # the very constant math.degrees multiplies by
+        return [a * rad_to_deg for a in map(_acos_or_nan, c.tolist())]
 
-    def _offset(self, which: int, raw: float, quiet: bool) -> float:
-        """Track the vertical acceleration offset of one sensor; returns the current one."""
-        b1, b2 = self._b1[which], self._bias[which]
-        n = self._bias_n[which] = self._bias_n[which] + 1
-        self._sum[which] += raw
-        if not quiet and n * self.dt < self.p.bias_start_s:
-            # Start-up: a set may begin at once, with no still moment. Until a few seconds
-            # are in, the offset is the mean of everything so far, drawn towards zero as if
-            # the first ``RepParams.bias_prior_s`` had read zero (so it starts smoothly).
-            b1 = b2 = self._sum[which] / (n + self.p.bias_prior_s / self.dt)
-        elif quiet:
-            k = self._k_bias_quiet
-            b1 += k * (raw - b1)
-            b2 += k * (raw - b2)
-        else:
-            k = self._k_bias
-            b1 += k * (raw - b1)
-            b2 += k * (b1 - b2)
-        self._b1[which], self._bias[which] = b1, b2
-        return b2
-
-    def _step(
+    def _finish_sample(
         self,
         t: float,
         angle: float,
-        acc: float,
-        gyr: float,
-        alt: float,
-        tilt: float,
         sustained: float,
+        a: float,
+        raw: float,
+        tilt: float,
+        have_acc: bool,
+        quiet_long: bool,
         events: list[Event],
     ) -> tuple[float, int, int]:
-        dt = self.dt
-        have_acc = acc == acc  # not NaN
-        quiet_prev = self._quiet_n * dt >= self.p.quiet_s
-        if have_acc:
-            raw = acc
-            a = acc - self._offset(0, acc, quiet_prev)
-            if alt == alt:
-                self._offset(1, alt, quiet_prev)
-        elif alt == alt:
-            # The sacrum's data is lost for a moment: the lumbar sensor travels with it.
-            raw = alt
-            a, have_acc, gyr = alt - self._offset(1, alt, quiet_prev), True, math.inf
-        else:
-            a = raw = 0.0
-        if have_acc:
-            d = a - self._qm
-            self._qm += self._k_quiet * d
-            self._qv += self._k_quiet * (d * d - self._qv)
-        if (
-            have_acc
-            and -self.p.quiet_acc_m_s2 < a < self.p.quiet_acc_m_s2
-            and self._qv < self.p.quiet_acc_std_m_s2**2
-            and gyr < self.p.quiet_gyr_rad_s
-        ):
-            self._quiet_n += 1
-        else:
-            self._quiet_n = 0
-        quiet_long = self._quiet_n * dt >= self.p.quiet_s
-
-        v = self._v + a * dt
-        if self._rep is None:
-            v *= self._v_keep
-        elif self._phase != Phase.BOTTOM:
-            # Not at the bottom, where a pause must not be read as the ascent (a leak makes
-            # the integrated velocity overshoot once the pelvis stops).
-            v *= self._v_keep_rep
-        if quiet_long:
-            v = 0.0
-        self._z += v * dt
+        """The rest of a sample once its motion is integrated: reps, depth and zone."""
+        v = self._v
         rep = self._rep
-        if rep is None:
-            self._z *= self._z_keep
-            self._recent_acc.append((t, a, raw, self._z, tilt))
-        self._v = v
-        if angle == angle:
-            self._history.append((t, angle))
-
         if rep is None:
             if v > -self.p.v_slow_m_s:
                 self._slow_t, self._slow_z = t, self._z
@@ -421,6 +360,142 @@ class SquatTracker:
         else:
             self._amber = False
         return depth_cm, self._phase, ZONE_EXTENSION
+
+    def _run(
+        self,
+        ts: list[float],
+        angles: list[float],
+        accs: list[float],
+        gyrs: list[float],
+        alts: list[float],
+        tilts: list[float],
+        sustained: list[float],
+        events: list[Event],
+        depth: list[float],
+        phase: list[int],
+        zone: list[int],
+    ) -> None:
+        """Every sample, in order: the motion (offsets, quiet, velocity, height) in one loop
+        over local variables; where a rep is open or may start, the state it needs goes back
+        to ``self`` and :meth:`_finish_sample` does the rest of that sample. Tight, because it
+        runs for every output sample (100 a second)."""
+        p = self.p
+        dt = self.dt
+        quiet_s, bias_start_s = p.quiet_s, p.bias_start_s
+        prior_n = p.bias_prior_s / dt
+        k_bias, k_bias_quiet, k_quiet = self._k_bias, self._k_bias_quiet, self._k_quiet
+        qa, qstd2, qg = p.quiet_acc_m_s2, p.quiet_acc_std_m_s2**2, p.quiet_gyr_rad_s
+        v_keep, v_keep_rep, z_keep = self._v_keep, self._v_keep_rep, self._z_keep
+        v_slow, v_start = p.v_slow_m_s, p.v_start_m_s
+        flex_on, flex_off = self._flex_on, self._flex_off
+        b1_0, b1_1 = self._b1
+        b2_0, b2_1 = self._bias
+        n_0, n_1 = self._bias_n
+        sum_0, sum_1 = self._sum
+        qm, qv, quiet_n = self._qm, self._qv, self._quiet_n
+        v, z, red, amber = self._v, self._z, self._red, self._amber
+        slow_t, slow_z = self._slow_t, self._slow_z
+        rep, ph = self._rep, self._phase
+        recent = self._recent_acc.append
+        history = self._history.append
+        bias = self._bias
+        inf, nan = math.inf, math.nan
+        idle, bottom = int(Phase.IDLE), int(Phase.BOTTOM)
+        for i in range(len(ts)):
+            t, angle, acc, gyr, alt, tilt = ts[i], angles[i], accs[i], gyrs[i], alts[i], tilts[i]
+            # Offsets of the vertical accelerations (sacrum; lumbar, which stands in for it
+            # while the sacrum's data is lost): two cascaded low-passes each; the first
+            # seconds use the plain mean of everything so far, drawn towards zero as if the
+            # first ``RepParams.bias_prior_s`` had read zero (a set may begin at once).
+            have_acc = acc == acc  # not NaN
+            quiet_prev = quiet_n * dt >= quiet_s
+            if have_acc:
+                raw = acc
+                n_0 += 1
+                sum_0 += acc
+                if not quiet_prev and n_0 * dt < bias_start_s:
+                    b1_0 = b2_0 = sum_0 / (n_0 + prior_n)
+                elif quiet_prev:
+                    b1_0 += k_bias_quiet * (acc - b1_0)
+                    b2_0 += k_bias_quiet * (acc - b2_0)
+                else:
+                    b1_0 += k_bias * (acc - b1_0)
+                    b2_0 += k_bias * (b1_0 - b2_0)
+                a = acc - b2_0
+            if alt == alt:
+                n_1 += 1
+                sum_1 += alt
+                if not quiet_prev and n_1 * dt < bias_start_s:
+                    b1_1 = b2_1 = sum_1 / (n_1 + prior_n)
+                elif quiet_prev:
+                    b1_1 += k_bias_quiet * (alt - b1_1)
+                    b2_1 += k_bias_quiet * (alt - b2_1)
+                else:
+                    b1_1 += k_bias * (alt - b1_1)
+                    b2_1 += k_bias * (b1_1 - b2_1)
+                if not have_acc:
+                    raw = alt
+                    a, have_acc, gyr = alt - b2_1, True, inf
+            elif not have_acc:
+                a = raw = 0.0
+            # "Quiet": little vertical acceleration, steady, hardly turning, for quiet_s.
+            if have_acc:
+                d = a - qm
+                qm += k_quiet * d
+                qv += k_quiet * (d * d - qv)
+            if have_acc and -qa < a < qa and qv < qstd2 and gyr < qg:
+                quiet_n += 1
+            else:
+                quiet_n = 0
+            quiet_long = quiet_n * dt >= quiet_s
+            # Velocity and height. The velocity leaks (bounding what an offset error can
+            # do), but not at a rep's bottom, where a pause must not read as the ascent.
+            v = v + a * dt
+            if rep is None:
+                v *= v_keep
+            elif ph != bottom:
+                v *= v_keep_rep
+            if quiet_long:
+                v = 0.0
+            z += v * dt
+            if rep is None:
+                z *= z_keep  # height leaks back to standing between reps
+                recent((t, a, raw, z, tilt))
+            if angle == angle:
+                history((t, angle))
+            if rep is None:
+                if v > -v_slow:
+                    slow_t, slow_z = t, z
+                if v > -v_slow or not (v < -v_start and have_acc):
+                    # Standing, walking, between reps: no rep can start here.
+                    depth[i] = -z * 100 if have_acc else nan
+                    phase[i] = idle
+                    if angle != angle:
+                        zone[i] = ZONE_UNKNOWN
+                    else:
+                        red = angle > (flex_off if red else flex_on)
+                        if red:
+                            zone[i] = ZONE_FLEXION
+                        else:
+                            amber = False
+                            zone[i] = ZONE_EXTENSION
+                    continue
+            self._v, self._z, self._red, self._amber = v, z, red, amber
+            self._slow_t, self._slow_z = slow_t, slow_z
+            bias[0] = b2_0
+            depth[i], phase[i], zone[i] = self._finish_sample(
+                t, angle, sustained[i], a, raw, tilt, have_acc, quiet_long, events
+            )
+            rep, ph = self._rep, self._phase
+            red, amber = self._red, self._amber
+            slow_t, slow_z = self._slow_t, self._slow_z
+        self._b1[0], self._b1[1] = b1_0, b1_1
+        bias[0], bias[1] = b2_0, b2_1
+        self._bias_n[0], self._bias_n[1] = n_0, n_1
+        self._sum[0], self._sum[1] = sum_0, sum_1
+        self._qm, self._qv, self._quiet_n = qm, qv, quiet_n
+        self._v, self._z, self._red, self._amber = v, z, red, amber
+        self._slow_t, self._slow_z = slow_t, slow_z
 
     def _track(
         self,
@@ -529,7 +604,7 @@ class SquatTracker:
             t - rep.start_s > self.p.max_rep_s
             or depth > self.p.max_depth_m  # integration ran away (lost data): not a real squat
             or abs(v) > self.p.max_speed_m_s
-            or t - rep.phase_start > self.p.max_phase_s[phase]
+            or t - rep.phase_start > self._max_phase_s[phase]
         )
         lost_sacrum = rep.missing_acc * self.dt > 0.3
         if too_long or lost_sacrum:
@@ -706,6 +781,10 @@ class SquatTracker:
 
     def _set_angle(self) -> float:
         return _median_before(self._history, self._slow_t, self.p.set_window_s)
+
+
+def _acos_or_nan(c: float) -> float:
+    return math.acos(c) if c == c else math.nan
 
 
 def _median_before(history: deque[tuple[float, float]], t_end: float, window_s: float) -> float:
