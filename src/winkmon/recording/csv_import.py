@@ -70,9 +70,9 @@ ANCHOR_EVERY_US = 1 << 30
 MAX_START_SPREAD_US = 3600 * 1_000_000  #: files starting further apart are refused
 DEFAULT_MAX_BATCH = 40
 IMPORT_BLOCK_ROWS = 16384  #: CSV rows checked at a time per sensor
-#: A sensor's rows are kept in memory after the check (about 80 bytes a row: 2 h at 200 Hz is
-#: 120 MB) up to this many; a longer file is read a second time, a block at a time.
-IMPORT_KEEP_ROWS = 1_500_000
+#: A sensor's rows are kept in memory after the check (64 bytes a row: 83 min at 200 Hz is
+#: 64 MB) up to this many; a longer file is read a second time, a block at a time.
+IMPORT_KEEP_ROWS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
