@@ -56,6 +56,7 @@ from winkmon.protocol.records import StartParams
 from winkmon.recording.csv_format import ImuTable, iter_imu_blocks
 from winkmon.recording.lock import refuse_if_being_written
 from winkmon.recording.schema import SIDE_FILES, output_path
+from winkmon.recording.vendor_exports.source import ImuBlockSource
 from winkmon.recording.writer import FrameRow, RecordingWriter
 from winkmon.safe_io import check_output, publish, remove_stale_temps, temp_path
 
@@ -66,6 +67,20 @@ ANCHOR_EVERY_US = 1 << 30
 MAX_START_SPREAD_US = 3600 * 1_000_000  #: files starting further apart are refused
 DEFAULT_MAX_BATCH = 40
 IMPORT_BLOCK_ROWS = 16384  #: CSV rows parsed at a time per sensor (memory is bounded by this)
+
+#: One sensor's input: a path to winkmon's CSV, or a parsed source (a vendor export, see
+#: :mod:`winkmon.recording.vendor_exports`).
+CsvInput = str | Path | ImuBlockSource
+
+
+def _blocks(source: CsvInput, block_rows: int) -> Iterator[ImuTable]:
+    if isinstance(source, str | Path):
+        return iter_imu_blocks(source, block_rows)
+    return source.iter_blocks(block_rows)
+
+
+def _input_paths(source: CsvInput) -> list[Path]:
+    return [Path(source)] if isinstance(source, str | Path) else list(source.paths)
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,11 +407,11 @@ class CsvScan:
         return rate
 
 
-def scan_csv(path: str | Path) -> CsvScan:
+def scan_csv(path: CsvInput) -> CsvScan:
     """Check one sensor's CSV a block at a time and gather what the import needs."""
-    scan = CsvScan(Path(path))
+    scan = CsvScan(_input_paths(path)[0])
     prev: int | None = None
-    for block in iter_imu_blocks(path, IMPORT_BLOCK_ROWS):
+    for block in _blocks(path, IMPORT_BLOCK_ROWS):
         if scan.rows == 0:
             scan.first_line = int(block.line[0])
             scan.t_first_us = int(block.t_us[0])
@@ -415,10 +430,10 @@ def scan_csv(path: str | Path) -> CsvScan:
     return scan
 
 
-def _sensor_frames(path: Path, synth: FrameSynth) -> Iterator[tuple[int, int, bytes]]:
+def _sensor_frames(path: CsvInput, synth: FrameSynth) -> Iterator[tuple[int, int, bytes]]:
     """``(t_host_ns, role, payload)`` of one sensor's frames, read a block at a time."""
     r = int(synth.role)
-    for block in iter_imu_blocks(path, IMPORT_BLOCK_ROWS):
+    for block in _blocks(path, IMPORT_BLOCK_ROWS):
         for t, payload in synth.feed(block):
             yield t, r, payload
     for t, payload in synth.finish():
@@ -429,10 +444,11 @@ def _max_abs(values: FloatArray | None) -> float:
     return 0.0 if values is None or values.size == 0 else float(np.max(np.abs(values)))
 
 
-def _check_dest(dest: Path, files: Mapping[Role, str | Path], overwrite: bool) -> None:
+def _check_dest(dest: Path, files: Mapping[Role, CsvInput], overwrite: bool) -> None:
     """The recording may not land on an input, nor replace a recording being written."""
     try:
-        check_output(dest, inputs=[Path(f) for f in files.values()], overwrite=overwrite)
+        inputs = [p for f in files.values() for p in _input_paths(f)]
+        check_output(dest, inputs=inputs, overwrite=overwrite)
     except WinkmonError as exc:
         raise RecordingError(str(exc).replace("--overwrite", "allow overwriting")) from None
     if dest.exists():
@@ -440,7 +456,7 @@ def _check_dest(dest: Path, files: Mapping[Role, str | Path], overwrite: bool) -
 
 
 def import_csv(
-    files: Mapping[Role, str | Path],
+    files: Mapping[Role, CsvInput],
     out: str | Path,
     *,
     overwrite: bool = False,
@@ -448,6 +464,9 @@ def import_csv(
     max_batch: int = DEFAULT_MAX_BATCH,
 ) -> ImportReport:
     """Import one CSV per sensor into a new recording (see the module doc).
+
+    A sensor's input is a path to winkmon's CSV or a parsed source such as a vendor export
+    (:func:`winkmon.recording.vendor_exports.open_sensor`).
 
     ``out`` gets the ``.winkmon`` suffix if it has none. Raises CsvImportError for a bad file
     and RecordingError if ``out`` exists (unless ``overwrite``); nothing is written then.
@@ -521,7 +540,7 @@ def import_csv(
             # Both sensors' frames in arrival order; consecutive frames of one sensor go in
             # together.
             merged = heapq.merge(
-                *(_sensor_frames(scans[r].path, synths[r]) for r in scans),
+                *(_sensor_frames(files[r], synths[r]) for r in scans),
                 key=lambda f: (f[0], f[1]),
             )
             run: list[FrameRow] = []
