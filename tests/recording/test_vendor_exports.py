@@ -143,6 +143,20 @@ def test_movella_dot_rate_quantities_by_hand(tmp_path: Path) -> None:
     assert not any("SyncStatus" in w for w in source.warnings)
 
 
+def test_movella_dot_with_label_column(tmp_path: Path) -> None:
+    lines = [
+        *dot_header(mode="Custom mode 5"),
+        "Label,PacketCounter,SampleTimeFine,Quat_W,Quat_X,Quat_Y,Quat_Z,Acc_X,Acc_Y,Acc_Z,"
+        "Gyr_X,Gyr_Y,Gyr_Z",
+        "squat,1, 1000, 1.0, 0.0, 0.0, 0.0, 0.5, 9.8, -0.1, 0.0, 10.0, 0.0",
+        "squat,2, 17667, 1.0, 0.0, 0.0, 0.0, 0.6, 9.7, -0.1, 0.0, 20.0, 0.0",
+    ]
+    t = _source([_write(tmp_path / "l.csv", "\n".join(lines) + "\n")]).table
+    assert list(t.t_us) == [1000, 17667]
+    np.testing.assert_allclose(t.gyr_rad_s[:, 1], [10 * D2R, 20 * D2R])
+    assert t.ignored_columns == ("Label", "Quat_W", "Quat_X", "Quat_Y", "Quat_Z")
+
+
 def test_unwrap() -> None:
     w = 1 << 32
     assert list(unwrap_us(np.array([w - 10, w - 5, 3, 8]))) == [w - 10, w - 5, w + 3, w + 8]

@@ -64,9 +64,11 @@ def _names(line: str) -> list[str]:
 
 
 def header_line(lines: list[str]) -> int | None:
-    """Index of the column header (``PacketCounter,SampleTimeFine,…``) or None."""
+    """Index of the column header (``[Label,]PacketCounter,SampleTimeFine,…``) or None."""
     for i, text in enumerate(lines[:MAX_HEADER_LINES]):
         names = _names(text)
+        if names[:1] == ["label"]:  # the SDK logger's optional label column
+            names = names[1:]
         if len(names) >= 2 and names[0] == "packetcounter" and names[1] == TIME:
             return i
     return None
@@ -116,7 +118,7 @@ def read_table(path: Path, lines: list[str]) -> tuple[ImuTable, str, list[str]]:
         )
     rows, nums = data_rows(path, lines, header + 1, ",", len(names))
     line = np.asarray(nums, dtype=np.int64)
-    stf = integers(path, rows, nums, 1, "SampleTimeFine")
+    stf = integers(path, rows, nums, names.index(TIME), "SampleTimeFine")
     bad = (stf < 0) | (stf >= WRAP)
     if bad.any():
         r = int(np.argmax(bad))
@@ -127,7 +129,7 @@ def read_table(path: Path, lines: list[str]) -> tuple[ImuTable, str, list[str]]:
     gyr_v = numbers(path, rows, nums, gyr, ("Gyr_X", "Gyr_Y", "Gyr_Z")) * DEG_TO_RAD
     check_values(path, "acc", acc_v, line, ("Acc_X", "Acc_Y", "Acc_Z"))
     check_values(path, "gyr", gyr_v, line, ("Gyr_X", "Gyr_Y", "Gyr_Z"))
-    used = {0, 1, *acc, *gyr}
+    used = {names.index("packetcounter"), names.index(TIME), *acc, *gyr}
     ignored = tuple(lines[header].split(",")[i].strip() for i in range(len(names)) if i not in used)
     notes: list[str] = []
     sync = meta.get("syncstatus", "")
