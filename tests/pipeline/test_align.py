@@ -68,3 +68,19 @@ def test_a_sensor_that_drops_out_stops_holding_the_output_back_after_max_wait() 
     solo = GridAligner({Role.SACRUM: 100.0})
     solo.push(Role.SACRUM, chain_output(t, 1.0))
     assert abs(solo.pull().t_s[-1] - 2.99) < 1e-9
+
+
+def test_a_session_on_an_epoch_clock_starts_its_grid_at_its_data() -> None:
+    """Samples at t ~ 1.7e9 s (an imported CSV or vendor export on a wall clock): the grid
+    starts max_wait_s before the first sample, not at t = 0 (1.7e11 empty points)."""
+    t0 = 1_700_000_000.0
+    al = GridAligner({Role.SACRUM: 100.0, Role.LUMBAR: 100.0}, out_rate_hz=100.0, max_wait_s=1.0)
+    t = t0 + np.arange(300) / 100.0
+    al.push(Role.SACRUM, chain_output(t, 2.0))
+    al.push(Role.LUMBAR, chain_output(t + 0.004, -3.0))
+    block = al.pull(final=True)
+    assert block.t_s[0] == (round(t0 * 100) - 100) / 100.0
+    assert len(block) == 400
+    valid = ~np.isnan(block.incl_pelvis_deg)
+    np.testing.assert_allclose(block.incl_pelvis_deg[valid], 2.0 * block.t_s[valid])
+    assert block.t_s[valid][0] == t0

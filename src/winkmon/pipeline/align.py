@@ -113,8 +113,16 @@ class GridAligner:
         #: Only the roles given take part: a session with one sensor never waits for the other.
         self._buf = {r: _Buffer(rate, gap_periods) for r, rate in rates_hz.items()}
         self._next_k = 0
+        #: Time of the first sample pushed (arrival order), None before. The grid starts
+        #: ``max_wait_s`` before it (not at t = 0): a session on an epoch clock (an imported
+        #: CSV or vendor export) would otherwise emit ~1e11 empty grid points first.
+        self._t_first: float | None = None
 
     def push(self, role: Role, out: ChainOutput) -> None:
+        if self._t_first is None and len(out):
+            self._t_first = float(out.t_s[0])
+            start = math.floor((self._t_first - self.max_wait_s) * self.out_rate_hz)
+            self._next_k = max(self._next_k, start)
         self._buf[role].push(out)
 
     def pull(self, final: bool = False) -> GridBlock:

@@ -60,6 +60,7 @@ from winkmon.protocol.records import StartParams
 from winkmon.recording.csv_format import ImuTable, iter_imu_blocks
 from winkmon.recording.lock import refuse_if_being_written
 from winkmon.recording.schema import SIDE_FILES, output_path
+from winkmon.recording.vendor_exports.source import ImuBlockSource
 from winkmon.recording.writer import FrameRow, RecordingWriter
 from winkmon.safe_io import check_output, publish, remove_stale_temps, temp_path
 
@@ -73,6 +74,20 @@ IMPORT_BLOCK_ROWS = 16384  #: CSV rows checked at a time per sensor
 #: A sensor's rows are kept in memory after the check (64 bytes a row: 83 min at 200 Hz is
 #: 64 MB) up to this many; a longer file is read a second time, a block at a time.
 IMPORT_KEEP_ROWS = 1_000_000
+
+#: One sensor's input: a path to winkmon's CSV, or a parsed source (a vendor export, see
+#: :mod:`winkmon.recording.vendor_exports`).
+CsvInput = str | Path | ImuBlockSource
+
+
+def _blocks(source: CsvInput, block_rows: int) -> Iterator[ImuTable]:
+    if isinstance(source, str | Path):
+        return iter_imu_blocks(source, block_rows)
+    return source.iter_blocks(block_rows)
+
+
+def _input_paths(source: CsvInput) -> list[Path]:
+    return [Path(source)] if isinstance(source, str | Path) else list(source.paths)
 
 
 @dataclass(frozen=True, slots=True)
@@ -466,16 +481,17 @@ class CsvScan:
         return rate
 
 
-def scan_csv(path: str | Path, keep_rows: int = 0) -> CsvScan:
-    """Check one sensor's CSV a block at a time and gather what the import needs.
+def scan_csv(path: CsvInput, keep_rows: int = 0) -> CsvScan:
+    """Check one sensor's CSV (or parsed source) a block at a time and gather what the import
+    needs.
 
-    The blocks read are kept in :attr:`CsvScan.blocks` while the file has at most
+    The blocks read are kept in :attr:`CsvScan.blocks` while the input has at most
     ``keep_rows`` rows (so the import need not read it again); beyond, they are dropped.
     """
-    scan = CsvScan(Path(path))
+    scan = CsvScan(_input_paths(path)[0])
     prev: int | None = None
     kept: list[ImuTable] | None = [] if keep_rows > 0 else None
-    for block in iter_imu_blocks(path, IMPORT_BLOCK_ROWS):
+    for block in _blocks(path, IMPORT_BLOCK_ROWS):
         if scan.rows == 0:
             scan.first_line = int(block.line[0])
             scan.t_first_us = int(block.t_us[0])
@@ -499,7 +515,7 @@ def scan_csv(path: str | Path, keep_rows: int = 0) -> CsvScan:
     return scan
 
 
-def _scan_all(files: Mapping[Role, str | Path], keep_rows: int) -> dict[Role, CsvScan]:
+def _scan_all(files: Mapping[Role, CsvInput], keep_rows: int) -> dict[Role, CsvScan]:
     """:func:`scan_csv` of every file, side by side in threads (pyarrow parses without the
     GIL); the first file's error wins, as if they were read one after the other."""
     roles = [Role(r) for r in files]
@@ -510,10 +526,10 @@ def _scan_all(files: Mapping[Role, str | Path], keep_rows: int) -> dict[Role, Cs
         return {r: futures[r].result() for r in roles}
 
 
-def _sensor_frames(path: Path, synth: FrameSynth) -> Iterator[tuple[int, int, bytes]]:
+def _sensor_frames(path: CsvInput, synth: FrameSynth) -> Iterator[tuple[int, int, bytes]]:
     """``(t_host_ns, role, payload)`` of one sensor's frames, read a block at a time."""
     r = int(synth.role)
-    for block in iter_imu_blocks(path, IMPORT_BLOCK_ROWS):
+    for block in _blocks(path, IMPORT_BLOCK_ROWS):
         for t, payload in synth.feed(block):
             yield t, r, payload
     for t, payload in synth.finish():
@@ -550,11 +566,11 @@ def _write_kept(
 
 
 def _write_streamed(
-    writer: RecordingWriter, scans: Mapping[Role, CsvScan], synths: Mapping[Role, FrameSynth]
+    writer: RecordingWriter, files: Mapping[Role, CsvInput], synths: Mapping[Role, FrameSynth]
 ) -> None:
     """Both sensors' frames read again a block at a time, merged in arrival order."""
     merged = heapq.merge(
-        *(_sensor_frames(scans[r].path, synths[r]) for r in scans),
+        *(_sensor_frames(files[r], synths[r]) for r in synths),
         key=lambda f: (f[0], f[1]),
     )
     run: list[tuple[int, int, bytes]] = []
@@ -571,10 +587,11 @@ def _max_abs(values: FloatArray | None) -> float:
     return 0.0 if values is None or values.size == 0 else float(np.max(np.abs(values)))
 
 
-def _check_dest(dest: Path, files: Mapping[Role, str | Path], overwrite: bool) -> None:
+def _check_dest(dest: Path, files: Mapping[Role, CsvInput], overwrite: bool) -> None:
     """The recording may not land on an input, nor replace a recording being written."""
     try:
-        check_output(dest, inputs=[Path(f) for f in files.values()], overwrite=overwrite)
+        inputs = [p for f in files.values() for p in _input_paths(f)]
+        check_output(dest, inputs=inputs, overwrite=overwrite)
     except WinkmonError as exc:
         raise RecordingError(str(exc).replace("--overwrite", "allow overwriting")) from None
     if dest.exists():
@@ -582,7 +599,7 @@ def _check_dest(dest: Path, files: Mapping[Role, str | Path], overwrite: bool) -
 
 
 def import_csv(
-    files: Mapping[Role, str | Path],
+    files: Mapping[Role, CsvInput],
     out: str | Path,
     *,
     overwrite: bool = False,
@@ -594,6 +611,9 @@ def import_csv(
 
     Files of at most ``keep_rows`` rows are read once (their rows stay in memory between the
     check and the writing); longer ones twice, so memory stays bounded.
+
+    A sensor's input is a path to winkmon's CSV or a parsed source such as a vendor export
+    (:func:`winkmon.recording.vendor_exports.open_sensor`).
 
     ``out`` gets the ``.winkmon`` suffix if it has none. Raises CsvImportError for a bad file
     and RecordingError if ``out`` exists (unless ``overwrite``); nothing is written then.
@@ -668,7 +688,7 @@ def import_csv(
             if all(sc.blocks is not None for sc in scans.values()):
                 _write_kept(writer, scans, synths)
             else:
-                _write_streamed(writer, scans, synths)
+                _write_streamed(writer, files, synths)
         _check_dest(dest, files, overwrite)
         for suffix in SIDE_FILES:
             dest.with_name(dest.name + suffix).unlink(missing_ok=True)
