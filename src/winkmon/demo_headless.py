@@ -91,7 +91,7 @@ async def run_async(
         th = profile.thresholds
         firmware = " (firmware core in the loop)" if sensor_kind == "winkmon-fw" else ""
         print(
-            f"connected to {_describe_sensors(hub)}{firmware}; "
+            f"connected to {_describe_sensors(hub, sensor_kind)}{firmware}; "
             f"thresholds: flexion > +{th.flexion_deg:g} deg, "
             f"extension lost > {th.loss_deg:g} deg. Running {seconds:g} s.",
             file=out,
@@ -148,14 +148,22 @@ async def run_async(
     return counts
 
 
-def _describe_sensors(hub: object) -> str:
+def _describe_sensors(hub: object, sensor_kind: str = "winkmon") -> str:
+    """The demo's sensors, as ``--sensor-kind`` named them (``metamotion-s``: an S on the
+    ``metamotion`` link)."""
     from winkmon.ble.hub import SensorHub
+    from winkmon.errors import WinkmonError
+    from winkmon.virtual.kinds import parse_kinds
 
     if not isinstance(hub, SensorHub):
         return "two virtual sensors"
     if all(hub.config.kind(r) == "winkmon" for r in hub.roles):
         return "two virtual sensors"
-    kinds = [f"{r.label} {hub.config.kind(r)}" for r in hub.roles]
+    try:
+        names = parse_kinds(sensor_kind, hub.roles)
+    except WinkmonError:
+        names = {}
+    kinds = [f"{r.label} {names.get(r, hub.config.kind(r))}" for r in hub.roles]
     return "virtual sensors (" + ", ".join(kinds) + ")"
 
 

@@ -24,9 +24,19 @@ def test_sensor_kinds_parse_one_or_a_pair_and_refuse_unknown_ones() -> None:
         parse_kinds("a,b,c")
 
 
-def test_the_demo_on_a_mixed_pair_reports_reps_and_the_flexion_alert(tmp_path: Path) -> None:
-    """A MetaMotion on the sacrum (200 Hz, host-timed) and a Movella DOT on L1 (60 Hz,
-    device-timed): the demo's first set, live, and its recording replays to the same reps."""
+@pytest.mark.parametrize(
+    ("kinds", "chips"),
+    [
+        ("metamotion,movella-dot", {Role.SACRUM: "BMI160"}),
+        ("metamotion-s,metamotion", {Role.SACRUM: "BMI270", Role.LUMBAR: "BMI160"}),
+    ],
+)
+def test_the_demo_on_a_mixed_pair_reports_reps_and_the_flexion_alert(
+    tmp_path: Path, kinds: str, chips: dict[Role, str]
+) -> None:
+    """A MetaMotion RL on the sacrum (200 Hz, host-timed) and a Movella DOT on L1 (60 Hz,
+    device-timed); a MetaMotion S (BMI270) and an RL (BMI160): the demo's first set, live, and
+    its recording replays to the same reps, each MetaMotion's segments naming its chip."""
     from winkmon import demo_headless
     from winkmon.demo import demo_profile
     from winkmon.pipeline.events import Alert, Rep
@@ -43,14 +53,17 @@ def test_the_demo_on_a_mixed_pair_reports_reps_and_the_flexion_alert(tmp_path: P
             0,
             out,
             record=record,
-            sensor_kind="metamotion,movella-dot",
+            sensor_kind=kinds,
         )
     )
     text = out.getvalue()
-    assert "sacrum metamotion, lumbar movella-dot" in text
+    sacrum, lumbar = kinds.split(",")
+    assert f"sacrum {sacrum}, lumbar {lumbar}" in text
     assert counts["reps"] >= 4 and counts["flexion"] >= 1 and counts["alerts"] >= 1, text
     with Recording.open(record) as rec:
         back = analyze_recording(rec, demo_profile(0).model())
+        seen = {seg.role: seg.params.get("chip") for seg in rec.segments()}
+    assert {r: seen[r] for r in chips} == chips
     reps = [e for e in back.events if isinstance(e, Rep)]
     alerts = [e for e in back.events if isinstance(e, Alert)]
     assert len(reps) == counts["reps"] and len(alerts) == counts["alerts"]

@@ -58,7 +58,8 @@ def register(subparsers: Any) -> None:
         metavar="KIND",
         help="the virtual sensors: winkmon (Python emulator, default), winkmon-fw (the C "
         "firmware core built for this machine; needs a C compiler), or an emulated vendor "
-        "sensor (polar-verity, metamotion, movella-dot, witmotion); one kind for both or "
+        "sensor (polar-verity, metamotion = RL, metamotion-s, movella-dot, witmotion); one kind "
+        "for both or "
         "SACRUM-KIND,LUMBAR-KIND (all but winkmon with --headless)",
     )
     p.add_argument(

@@ -142,7 +142,7 @@ def _register_builtin() -> None:
     register_kind(
         DeviceKind(
             "metamotion",
-            "MbientLab MetaMotion RL",
+            "MbientLab MetaMotion RL / S",
             MW_DECODER,
             mw.SERVICE_UUID,
             ("MetaWear",),

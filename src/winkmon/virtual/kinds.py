@@ -78,13 +78,21 @@ async def _start_winkmon(
     return await radio.add_sensor(source, config, faults)
 
 
-def _vendor_factory(kind: str) -> EmulatorFactory:
+def _vendor_factory(kind: str, model: str = "") -> EmulatorFactory:
+    """Starts the emulator of ``kind`` (or ``model``'s, "module:Class", another model of it)."""
+
     async def start(
         radio: VirtualRadio, source: SampleSource, role: Role, opts: EmulatorConfig
     ) -> Emulated:
+        import importlib
+
         from winkmon.drivers import device_kind
 
-        cls = device_kind(kind).emulator_class()
+        if model:
+            module, _, name = model.partition(":")
+            cls = getattr(importlib.import_module(module), name)
+        else:
+            cls = device_kind(kind).emulator_class()
         default_address = EmulatorConfig().address
         config = EmulatorConfig(
             role=role,
@@ -111,6 +119,12 @@ EMULATORS: dict[str, EmulatorEntry] = {
     "winkmon": EmulatorEntry("winkmon", _start_winkmon),
 }
 
+#: Other models of a vendor kind: the same link kind (its driver tells the models apart),
+#: another emulator. name -> (link kind, "module:Class").
+MODEL_EMULATORS: dict[str, tuple[str, str]] = {
+    "metamotion-s": ("metamotion", "winkmon.drivers.metamotion.emulator:MetaMotionSEmulator"),
+}
+
 
 def register_emulator(name: str, entry: EmulatorEntry) -> None:
     """Make ``name`` a ``--sensor-kind`` of the demo and the rigs."""
@@ -123,6 +137,9 @@ def _register_vendors() -> None:
     for kind in KINDS:
         if kind not in EMULATORS:
             register_emulator(kind, EmulatorEntry(kind, _vendor_factory(kind)))
+    for name, (kind, model) in MODEL_EMULATORS.items():
+        if name not in EMULATORS:
+            register_emulator(name, EmulatorEntry(kind, _vendor_factory(kind, model)))
 
 
 def emulator_entry(name: str) -> EmulatorEntry:

@@ -1,5 +1,5 @@
-"""MbientLab MetaMotion RL (MetaWear, BMI160): protocol, decoder ``metamotion/1``, driver,
-emulator."""
+"""MbientLab MetaMotion RL (BMI160) and S (BMI270) over MetaWear: protocol, decoder
+``metamotion/1``, driver, emulators."""
 
 from winkmon.drivers.metamotion.decoder import DECODER_NAME, MetaMotionDecoder
 from winkmon.drivers.metamotion.driver import KIND, MetaMotionDriver, MetaMotionParams
