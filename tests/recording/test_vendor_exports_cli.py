@@ -111,6 +111,10 @@ def test_vendor_import_reports_the_demo_squats(
 
     with Recording.open(f"{out}.winkmon") as rec:
         imported = load_samples(rec).samples
+        source = rec.meta.source or {}
+    # the recording says where its data came from: every file and the format detected
+    assert source["inputs"]["sacrum"]["paths"] == [str(x) for x in sacrum]
+    assert detected.split()[0] in source["inputs"]["lumbar"]["format"]
     for role in (Role.SACRUM, Role.LUMBAR):
         (t, acc, gyr), b = data[role], imported[role]
         assert len(b.t_s) == len(t) >= len(demo[role].t_s) - 2

@@ -90,6 +90,13 @@ def _input_paths(source: CsvInput) -> list[Path]:
     return [Path(source)] if isinstance(source, str | Path) else list(source.paths)
 
 
+def _format_label(source: CsvInput) -> str:
+    """The input's format for the recording's source: a vendor's label, or winkmon CSV."""
+    if isinstance(source, str | Path):
+        return "winkmon CSV"
+    return str(getattr(source, "format_label", type(source).__name__))
+
+
 @dataclass(frozen=True, slots=True)
 class SensorImport:
     """What the import made of one sensor's CSV."""
@@ -673,7 +680,17 @@ def import_csv(
             bulk=True,
         ) as writer:
             writer.set_source(
-                {"kind": "csv", "files": {r.label: str(sc.path) for r, sc in scans.items()}}
+                {
+                    "kind": "csv",
+                    "files": {r.label: str(sc.path) for r, sc in scans.items()},
+                    "inputs": {
+                        Role(r).label: {
+                            "paths": [str(x) for x in _input_paths(f)],
+                            "format": _format_label(f),
+                        }
+                        for r, f in files.items()
+                    },
+                }
             )
             for role, sc in scans.items():
                 start = StartParams(
