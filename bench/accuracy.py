@@ -34,10 +34,12 @@ import numpy as np
 from winkmon.calibration import calibrate
 from winkmon.errors import CalibrationError
 from winkmon.pipeline.events import AlertLevel, Verdict
+from winkmon.pipeline.offline import SessionResult
 from winkmon.pipeline.pipeline import Pipeline, PipelineConfig
 from winkmon.protocol.constants import Role
 from winkmon.session.offline import run_notifications
 from winkmon.sim import STYLES, SimSession, random_session, simulate
+from winkmon.sim.session import SimTruth
 from winkmon.stream import SensorStream
 
 ROLES = (Role.SACRUM, Role.LUMBAR)
@@ -81,14 +83,22 @@ def evaluate(sess: SimSession, method: str, tot: Totals) -> dict[str, float]:
     rates = {r: float(sess.start_params[r].rate_hz) for r in ROLES}
     items = sorted(((r, t, p) for r in ROLES for (t, p) in sess.frames[r]), key=lambda x: x[1])
     res = run_notifications(Pipeline(model, rates, PipelineConfig(orientation=method)), items)
+    return score(res, sess.truth, tot)
+
+
+def score(
+    res: SessionResult, truth: SimTruth, tot: Totals, depth_errors: list[float] | None = None
+) -> dict[str, float]:
+    """Add one session's result, against its truth, to ``tot`` (``depth_errors``, if given,
+    gets estimated - true depth of every matched rep, cm)."""
     a = res.angles
     ok = ~np.isnan(a.lumbopelvic_deg)
-    truth = np.interp(a.t_s[ok], sess.truth.t_s, sess.truth.lumbopelvic_deg)
-    err = a.lumbopelvic_deg[ok] - truth
+    truth_deg = np.interp(a.t_s[ok], truth.t_s, truth.lumbopelvic_deg)
+    err = a.lumbopelvic_deg[ok] - truth_deg
     tot.sq_err += float(np.sum(err**2))
     tot.n_err += int(err.size)
 
-    true_reps = list(sess.truth.reps)
+    true_reps = list(truth.reps)
     used: set[int] = set()
     flex_alert_reps = {al.rep_number for al in res.alerts if al.level is AlertLevel.FLEXION}
     for rep in res.reps:
@@ -109,6 +119,8 @@ def evaluate(sess: SimSession, method: str, tot: Totals) -> dict[str, float]:
         used.add(match)
         tr = true_reps[match]
         tot.tp += 1
+        if depth_errors is not None:
+            depth_errors.append(rep.depth_cm - tr.depth_cm)
         if np.isfinite(rep.peak_flexion_deg):  # no angle in the rep (a sensor out): no peak
             tot.peak_errors.append(abs(rep.peak_flexion_deg - tr.peak_flexion_deg))
         tot.verdict_ok += rep.verdict.value == tr.verdict.value
@@ -122,7 +134,7 @@ def evaluate(sess: SimSession, method: str, tot: Totals) -> dict[str, float]:
     tot.flexion_true += sum(1 for tr in true_reps if tr.verdict.value == "flexion")
     tot.other_true += sum(1 for tr in true_reps if tr.verdict.value != "flexion")
     return {
-        "rmse_deg": float(np.sqrt(np.mean(err**2))),
+        "rmse_deg": float(np.sqrt(np.mean(err**2))) if err.size else float("nan"),
         "reps_true": len(true_reps),
         "reps_found": len(res.reps),
         "missed": len(true_reps) - len(used),

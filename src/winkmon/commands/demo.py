@@ -59,8 +59,7 @@ def register(subparsers: Any) -> None:
         help="the virtual sensors: winkmon (Python emulator, default), winkmon-fw (the C "
         "firmware core built for this machine; needs a C compiler), or an emulated vendor "
         "sensor (polar-verity, metamotion = RL, metamotion-s, movella-dot, witmotion); one kind "
-        "for both or "
-        "SACRUM-KIND,LUMBAR-KIND (all but winkmon with --headless)",
+        "for both or SACRUM-KIND,LUMBAR-KIND (in the window: Source > Demo on…)",
     )
     p.add_argument(
         "--record", metavar="OUT", help="with --headless: record the session to OUT.winkmon"
@@ -140,8 +139,11 @@ def run(args: argparse.Namespace) -> int:
             "--record, --json, --disconnect, --loss, --reset-clock and --lsl go with --headless "
             "(in the dashboard: Ctrl+R records)"
         )
-    if args.sensor_kind != "winkmon" and not args.headless:
-        raise WinkmonError(f"--sensor-kind {args.sensor_kind} runs with --headless only (for now)")
+    if args.sensor_kind != "winkmon" and args.screenshot and not args.headless:
+        raise WinkmonError(
+            f"--sensor-kind {args.sensor_kind} runs with --headless or in the dashboard window, "
+            "not with --screenshot"
+        )
     if args.headless:
         from winkmon import demo_headless
         from winkmon.demo import DemoFaults
@@ -178,6 +180,7 @@ def run(args: argparse.Namespace) -> int:
     from winkmon.gui.sources import SourceFactory
 
     factory = SourceFactory(seed=args.seed)
+    factory.sensor_kind = args.sensor_kind
     if args.screenshot:
         offscreen_if_headless()
         from winkmon.gui.app import screenshot

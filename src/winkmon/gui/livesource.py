@@ -35,17 +35,35 @@ ROLES = (Role.SACRUM, Role.LUMBAR)
 HubOpener = Callable[[], AbstractAsyncContextManager[tuple[Any, Pipeline]]]
 
 
-def demo_hub(seed: int = 0, thresholds: Thresholds | None = None) -> HubOpener:
-    """The embedded demo: two virtual sensors worn by the simulated athlete."""
+def demo_hub(
+    seed: int = 0, thresholds: Thresholds | None = None, sensor_kind: str = "winkmon"
+) -> HubOpener:
+    """The embedded demo: two virtual sensors worn by the simulated athlete. ``sensor_kind``
+    as ``winkmon demo --sensor-kind``: ``winkmon``, ``winkmon-fw``, a vendor's kind for both
+    sensors, or ``SACRUM-KIND,LUMBAR-KIND``."""
 
     @contextlib.asynccontextmanager
     async def opener() -> AsyncIterator[tuple[Any, Pipeline]]:
         from winkmon.demo import open_demo
 
-        async with open_demo(seed, thresholds) as (hub, pipeline, _):
+        async with open_demo(seed, thresholds, sensor_kind=sensor_kind) as (hub, pipeline, _):
             yield hub, pipeline
 
     return opener
+
+
+def demo_title(sensor_kind: str = "winkmon") -> str:
+    """How the window names a demo on ``sensor_kind`` sensors."""
+    if sensor_kind == "winkmon":
+        return "virtual sensors"
+    if sensor_kind == "winkmon-fw":
+        return "virtual sensors (firmware core)"
+    from winkmon.virtual.kinds import parse_kinds
+
+    kinds = parse_kinds(sensor_kind)
+    if len(set(kinds.values())) == 1:
+        return f"virtual {next(iter(kinds.values()))} sensors"
+    return "virtual sensors (" + ", ".join(f"{r.label} {k}" for r, k in kinds.items()) + ")"
 
 
 def _kind_rate(kind: str, winkmon_rate_hz: int) -> float:

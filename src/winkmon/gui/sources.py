@@ -61,28 +61,43 @@ class SourceFactory:
         self.athlete = athlete
         #: Publish the live pipeline's output as Lab Streaming Layer streams (``--lsl``).
         self.lsl = False
+        #: The demo's virtual sensors (``winkmon demo --sensor-kind``; the Demo menu sets it).
+        self.sensor_kind = "winkmon"
         self.thresholds = thresholds or Thresholds()
 
-    def demo(self, virtual_ble: bool | None = None) -> ResultSource:
+    def demo(self, virtual_ble: bool | None = None, sensor_kind: str | None = None) -> ResultSource:
         """The demo: the simulated athlete's sensors through the real pipeline.
 
         With an asyncio loop running (the app runs on qasync) the demo goes the whole live
         way: virtual sensors on bumble's in-memory radio, bleak, the hub, the session
         (:class:`~winkmon.gui.livesource.HubSource`). Without one (screenshots, tests that
         step a clock) the simulator is the source of the same session
-        (:class:`~winkmon.gui.simsource.SimulatedSource`).
+        (:class:`~winkmon.gui.simsource.SimulatedSource`), on winkmon sensors only.
+
+        ``sensor_kind`` (kept for the next demo): the virtual sensors, as ``winkmon demo
+        --sensor-kind`` takes them (a vendor's kind, or ``SACRUM-KIND,LUMBAR-KIND``).
         """
+        if sensor_kind is not None:
+            from winkmon.gui.livesource import demo_title
+
+            demo_title(sensor_kind)  # a one-line error for an unknown kind
+            self.sensor_kind = sensor_kind
         if virtual_ble is None:
             virtual_ble = _loop_running()
         if virtual_ble:
-            from winkmon.gui.livesource import HubSource, demo_hub
+            from winkmon.gui.livesource import HubSource, demo_hub, demo_title
 
             return HubSource(
-                demo_hub(self.seed, self.thresholds),
+                demo_hub(self.seed, self.thresholds, self.sensor_kind),
                 SourceKind.DEMO,
-                "virtual sensors",
+                demo_title(self.sensor_kind),
                 "Demo athlete",
                 self.thresholds,
+            )
+        if self.sensor_kind != "winkmon":
+            raise WinkmonError(
+                f"the demo on {self.sensor_kind} sensors needs the dashboard's event loop "
+                "(winkmon demo --sensor-kind KIND, or --headless)"
             )
         from winkmon.gui.simsource import SimulatedSource
 

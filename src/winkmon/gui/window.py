@@ -17,10 +17,12 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -172,6 +174,7 @@ class DashboardWindow(QMainWindow):
         demo.triggered.connect(lambda: self._switch(self.factory.demo))
         source_menu.addAction(live)
         source_menu.addAction(demo)
+        self._build_demo_menu(source_menu.addMenu("Demo &on…"))
 
         athlete_menu = menu.addMenu("&Athlete")
         calibrate = QAction("&Calibrate…", self)
@@ -190,6 +193,38 @@ class DashboardWindow(QMainWindow):
         self.full_screen_action.triggered.connect(self.toggle_full_screen)
         self.addAction(self.full_screen_action)  # F11 works with the menu bar hidden too
         view_menu.addAction(self.full_screen_action)
+
+    def _build_demo_menu(self, menu: QMenu) -> None:
+        """Source > Demo on…: the demo on virtual sensors of any kind, or of two kinds."""
+        from winkmon.gui.demokinds import demo_kind_entries
+
+        #: The Demo on… actions by ``--sensor-kind`` value (``"pair"``: the two-kinds dialog).
+        self.demo_actions: dict[str, QAction] = {}
+        for kind, label in demo_kind_entries():
+            action = QAction(f"{label} ({kind})", self)
+            action.triggered.connect(lambda _=False, k=kind: self.start_demo(k))
+            menu.addAction(action)
+            self.demo_actions[kind] = action
+        menu.addSeparator()
+        pair = QAction("Two kinds (sacrum, L1)…", self)
+        pair.triggered.connect(self.open_demo_pair_dialog)
+        menu.addAction(pair)
+        self.demo_actions["pair"] = pair
+        self.pair_dialog: QDialog | None = None  #: the open two-kinds dialog, if any
+
+    def start_demo(self, sensor_kind: str) -> None:
+        """The demo on virtual sensors of ``sensor_kind`` (``KIND`` or ``SACRUM,LUMBAR``)."""
+        self._switch(lambda: self.factory.demo(sensor_kind=sensor_kind))
+
+    def open_demo_pair_dialog(self) -> None:
+        from winkmon.gui.demokinds import PairDialog
+
+        # Not exec(): a nested Qt loop would stall the asyncio loop (qasync) the sensors run on.
+        dialog = PairDialog(self)
+        dialog.accepted.connect(lambda: self.start_demo(dialog.sensor_kind()))
+        dialog.finished.connect(dialog.deleteLater)
+        self.pair_dialog = dialog
+        dialog.open()
 
     # -- sources ---------------------------------------------------------------------------
     def _switch(self, make: Callable[[], object]) -> None:
