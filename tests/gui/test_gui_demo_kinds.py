@@ -23,7 +23,7 @@ from winkmon.gui.window import DashboardWindow
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parents[1] / "src"
-KINDS = ("winkmon", "polar-verity", "metamotion", "movella-dot", "witmotion")
+KINDS = ("winkmon", "polar-verity", "metamotion", "metamotion-s", "movella-dot", "witmotion")
 
 
 def test_the_demo_menu_offers_every_kind_and_a_pair(qtbot: QtBot, clock: FakeClock) -> None:

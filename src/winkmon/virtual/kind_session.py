@@ -152,10 +152,15 @@ def _setup_polar(emu: Any, rate_hz: float) -> dict[str, object]:
 def _setup_metamotion(emu: Any, rate_hz: float) -> dict[str, object]:
     from winkmon.drivers.metamotion import protocol as mw
 
-    cfg = mw.config_byte(rate_hz)
-    emu.acc_config = bytes([cfg, mw.ACC_RANGE_CODES[8]])
-    emu.gyro_config = bytes([cfg, mw.GYRO_RANGE_CODES[2000]])
-    return {"rate_hz": rate_hz, "acc_range_g": 8, "gyro_range_dps": 2000, "packed": True}
+    emu.acc_config = mw.acc_config(rate_hz, 8, emu.chip)
+    emu.gyro_config = mw.gyro_config(rate_hz, 2000)
+    return {
+        "rate_hz": rate_hz,
+        "acc_range_g": 8,
+        "gyro_range_dps": 2000,
+        "packed": True,
+        "chip": emu.chip.name,
+    }
 
 
 def _setup_witmotion(emu: Any, rate_hz: float) -> dict[str, object]:
