@@ -11,8 +11,9 @@ does the rest the same way for every kind:
   device time := sample index x nominal period (µs) from the segment's first arrival, and the
   session's :class:`~winkmon.clock.EnvelopeClock` fits offset and drift from the arrival times
   (BLE batching and connection-event jitter sit above the envelope's lower edge). Loss cannot
-  be seen in such a stream; a lost notification makes the following samples early by its
-  length until the envelope catches up;
+  be seen in such a stream's data; it is seen in the arrivals
+  (:class:`~winkmon.drivers.late_arrivals.LateArrivals`: the delays jump up by the samples
+  lost, for good), about half a second later, and counted as a gap from there;
 - the device time is mapped to session seconds through the clock model; times are made
   strictly increasing (a clock refit may step back by microseconds).
 
@@ -31,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from winkmon.clock import ClockModel
+from winkmon.drivers.late_arrivals import LateArrivals
 from winkmon.errors import FrameError, WinkmonError
 from winkmon.protocol.constants import Role
 from winkmon.samples import SampleBatch
@@ -103,6 +105,7 @@ class VendorDecoder:
         self._last_dev_us: int | None = None  # device time of the last sample decoded
         self._seg_samples = 0  # samples decoded in this segment (host-timed device time)
         self._seg_base_us: int | None = None  # host-timed: device time of the segment's sample 0
+        self._late: LateArrivals | None = None  # host-timed: loss seen in the arrival times
         self._last_host_ns: int | None = None
         self._new_segment = False  # the next notification opens a segment (after the first)
         self._first_segment = True
@@ -172,6 +175,7 @@ class VendorDecoder:
         self.configure(started)
         self._seg_samples = 0
         self._seg_base_us = None
+        self._late = LateArrivals(self.period_us) if self.host_timed else None
         if self.host_timed and not self._first_segment:
             # A new segment of a host-timed sensor: counting starts again; its clock is
             # relearnt from the arrivals (the device time base restarts at the first arrival).
@@ -190,6 +194,10 @@ class VendorDecoder:
                 # earlier.
                 self._seg_base_us = int(arrival_us - round((n - 1) * self.period_us))
             gap = d.lost_before
+            if self._late is not None:
+                arrival_us = (t_host_ns - self.session_start_ns) // 1000
+                last_us = self._seg_base_us + (self._seg_samples + gap + n - 1) * self.period_us
+                gap += self._late.observe(arrival_us, last_us)
             self._stats.samples_lost += gap
             k = self._seg_samples + gap + np.arange(n, dtype=np.int64)
             t_dev = self._seg_base_us + np.round(k * self.period_us).astype(np.int64)
