@@ -168,8 +168,10 @@ def test_killed_import_leaves_nothing_after_the_next_run(tmp_path: Path) -> None
     csv.write_text("time_s,ax,ay,az,gx,gy,gz\n" + rows)
     dest = tmp_path / "s.winkmon"
     args = ["import-csv", "--sacrum", str(csv), "--lumbar", str(csv), "-o", str(dest)]
-    _killed("winkmon.recording.writer:RecordingWriter", "write_frames", *args)
+    # killed while the recording is being built: at its second sensor
+    _killed("winkmon.recording.writer:RecordingWriter", "add_sensor", *args)
     assert not dest.exists()  # never a half recording under the final name
+    assert any(p.name.startswith(TEMP_PREFIX) for p in tmp_path.iterdir())  # the half one
     assert main(args) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "s.winkmon"]
 
