@@ -31,30 +31,51 @@ def fail(path: Path, line: int | None, problem: str) -> CsvImportError:
     return CsvImportError(f"{where}: {problem}")
 
 
+def read_head_lines(path: Path, max_bytes: int = 1 << 16) -> list[str]:
+    """The first complete lines of the file (at most ``max_bytes`` read), decoded as
+    :func:`read_lines` does: enough to tell its format without reading a long file."""
+    _check_path(path)
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise fail(path, None, f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > max_bytes:
+        raw = raw[: raw.rfind(b"\n", 0, max_bytes) + 1]  # complete lines only
+    return _decode(path, raw).splitlines()
+
+
+def _check_path(path: Path) -> None:
+    if path.is_dir():
+        raise fail(path, None, "is a directory, not an export file")
+    if path.exists() and not path.is_file():
+        raise fail(path, None, "not a regular file (a FIFO or a device); not read")
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    if b"\x00" in raw[:4096]:
+        raise fail(path, None, "not a text file (it holds NUL bytes)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise fail(path, None, f"not a text file (UTF-8 or GBK): {exc.reason}") from None
+
+
 def read_lines(path: Path) -> list[str]:
     """The file's lines without line ends; UTF-8 (with or without BOM), else GB18030.
 
     WitMotion's PC software writes its unit signs (``°``) in the Chinese GBK code page, which
     GB18030 decodes; every other format here is ASCII or UTF-8.
     """
-    if path.is_dir():
-        raise fail(path, None, "is a directory, not an export file")
-    if path.exists() and not path.is_file():
-        raise fail(path, None, "not a regular file (a FIFO or a device); not read")
+    _check_path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise fail(path, None, f"cannot read: {exc.strerror or exc}") from None
-    if b"\x00" in raw[:4096]:
-        raise fail(path, None, "not a text file (it holds NUL bytes)")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise fail(path, None, f"not a text file (UTF-8 or GBK): {exc.reason}") from None
-    return text.splitlines()
+    return _decode(path, raw).splitlines()
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -14,7 +14,13 @@ from pathlib import Path
 
 from winkmon.errors import CsvImportError
 from winkmon.recording.vendor_exports import metabase, movella_dot, polar_sensor_logger, witmotion
-from winkmon.recording.vendor_exports._common import KIND_NAME, Kind, fail, read_lines
+from winkmon.recording.vendor_exports._common import (
+    KIND_NAME,
+    Kind,
+    fail,
+    read_head_lines,
+    read_lines,
+)
 from winkmon.recording.vendor_exports.join import join_acc_gyr
 from winkmon.recording.vendor_exports.source import VendorSource
 
@@ -53,7 +59,7 @@ def detect(path: str | Path, lines: list[str] | None = None) -> Detected:
     """The format of ``path`` from its header; CsvImportError if none fits."""
     p = Path(path)
     if lines is None:
-        lines = read_lines(p)
+        lines = read_head_lines(p)
     first = next((i for i, t in enumerate(lines) if t.strip()), None)
     if first is None:
         raise fail(p, 1, "empty file (no header row)")
@@ -92,11 +98,12 @@ def open_sensor(files: Sequence[str | Path]) -> tuple[Path | VendorSource, list[
         raise CsvImportError(
             f"give one file per sensor, or two (accelerometer and gyroscope), not {len(paths)}"
         )
-    texts = [read_lines(p) for p in paths]
-    found = [detect(p, t) for p, t in zip(paths, texts, strict=True)]
+    # The format from each file's first lines; a vendor export is then read whole (a winkmon
+    # CSV is left to the importer, which reads it a block at a time).
+    found = [detect(p, read_head_lines(p)) for p in paths]
     vendors = {d.vendor for d in found}
     if len(paths) == 1:
-        d, lines = found[0], texts[0]
+        d = found[0]
         if d.vendor == WINKMON:
             return paths[0], found
         if d.vendor in PAIRED:
@@ -114,6 +121,7 @@ def open_sensor(files: Sequence[str | Path]) -> tuple[Path | VendorSource, list[
                 f"{d.vendor} writes the {KIND_NAME[d.kind]} alone; this file has no matching "
                 f"{KIND_NAME[other]} file: {hint}",
             )
+        lines = read_lines(d.path)
         if d.vendor == movella_dot.NAME:
             table, mode, found_notes = movella_dot.read_table(d.path, lines)
             label = f"{movella_dot.NAME} ({mode})"
@@ -140,14 +148,18 @@ def open_sensor(files: Sequence[str | Path]) -> tuple[Path | VendorSource, list[
     streams = []
     for i in order:
         if vendor == metabase.NAME:
-            stream, spread = metabase.read_stream(paths[i], texts[i], _as_kind(found[i].kind))
+            stream, spread = metabase.read_stream(
+                paths[i], read_lines(paths[i]), _as_kind(found[i].kind)
+            )
             if spread:
                 notes.append(
                     f"{paths[i].name}: {spread} row(s) shared a time with their neighbours "
                     "(packed samples); their times were spread evenly to the next time"
                 )
         else:
-            stream = polar_sensor_logger.read_stream(paths[i], texts[i], _as_kind(found[i].kind))
+            stream = polar_sensor_logger.read_stream(
+                paths[i], read_lines(paths[i]), _as_kind(found[i].kind)
+            )
         streams.append(stream)
     table, join_notes = join_acc_gyr(streams[0], streams[1])
     label = f"{vendor} accelerometer + gyroscope"
