@@ -37,6 +37,8 @@ from __future__ import annotations
 import contextlib
 import heapq
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -543,43 +545,44 @@ def _sensor_frames(path: CsvInput, synth: FrameSynth) -> Iterator[tuple[int, int
         yield t, r, payload
 
 
-def _kept_frames(sc: CsvScan, synth: FrameSynth) -> list[FrameRow]:
-    rows: list[FrameRow] = []
-    for block in sc.blocks or []:
-        rows += synth.feed(block)
-    return rows + synth.finish()
+def _frames_made_aside(
+    blocks: list[ImuTable], synth: FrameSynth
+) -> Iterator[tuple[int, int, bytes]]:
+    """``(t_host_ns, role, payload)`` of one sensor's frames from its kept rows, made in a
+    thread of their own a block at a time while the caller writes (numpy and SQLite work
+    without the GIL)."""
+    made: queue.Queue[list[FrameRow] | BaseException | None] = queue.Queue(maxsize=8)
+
+    def work() -> None:
+        try:
+            for block in blocks:
+                made.put(synth.feed(block))
+            made.put(synth.finish())
+            made.put(None)
+        except BaseException as exc:  # handed to the consumer, raised there
+            made.put(exc)
+
+    worker = threading.Thread(target=work, name=f"import-{synth.role.label}", daemon=True)
+    worker.start()
+    r = int(synth.role)
+    while (item := made.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        for t, payload in item:
+            yield t, r, payload
+    worker.join()
 
 
 def _write_kept(
     writer: RecordingWriter, scans: Mapping[Role, CsvScan], synths: Mapping[Role, FrameSynth]
 ) -> None:
-    """Both sensors' frames, from the rows kept in memory (made side by side in threads), in
-    arrival order (time, then role)."""
-    roles = list(scans)
-    with ThreadPoolExecutor(max_workers=len(roles)) as pool:
-        futures = [pool.submit(_kept_frames, scans[r], synths[r]) for r in roles]
-        made = [f.result() for f in futures]
-    t = np.concatenate([np.fromiter((t for t, _ in rows), np.int64, len(rows)) for rows in made])
-    r = np.concatenate(
-        [np.full(len(rows), int(role), np.int64) for role, rows in zip(roles, made, strict=True)]
-    )
-    payloads = [p for rows in made for _, p in rows]
-    order = np.lexsort((r, t)).tolist()
-    t_list, r_list = t.tolist(), r.tolist()
-    for s in range(0, len(order), 8192):
-        writer.write_mixed_frames(
-            [(r_list[i], t_list[i], payloads[i]) for i in order[s : s + 8192]]
-        )
+    """Both sensors' frames, from the rows kept in memory, in arrival order (time, then role),
+    written while they are made."""
+    _write_merged(writer, [_frames_made_aside(scans[r].blocks or [], synths[r]) for r in synths])
 
 
-def _write_streamed(
-    writer: RecordingWriter, files: Mapping[Role, CsvInput], synths: Mapping[Role, FrameSynth]
-) -> None:
-    """Both sensors' frames read again a block at a time, merged in arrival order."""
-    merged = heapq.merge(
-        *(_sensor_frames(files[r], synths[r]) for r in synths),
-        key=lambda f: (f[0], f[1]),
-    )
+def _write_merged(writer: RecordingWriter, sources: list[Iterator[tuple[int, int, bytes]]]) -> None:
+    merged = heapq.merge(*sources, key=lambda f: (f[0], f[1]))
     run: list[tuple[int, int, bytes]] = []
     for t, r, payload in merged:
         run.append((r, t, payload))
@@ -588,6 +591,13 @@ def _write_streamed(
             run = []
     if run:
         writer.write_mixed_frames(run)
+
+
+def _write_streamed(
+    writer: RecordingWriter, files: Mapping[Role, CsvInput], synths: Mapping[Role, FrameSynth]
+) -> None:
+    """Both sensors' frames read again a block at a time, merged in arrival order."""
+    _write_merged(writer, [_sensor_frames(files[r], synths[r]) for r in synths])
 
 
 def _max_abs(values: FloatArray | None) -> float:
