@@ -72,6 +72,7 @@ bench: $(STAMP)
 	$(PY) bench/accuracy.py --sessions 24
 	$(PY) bench/decode_throughput.py
 	$(PY) bench/offline_report.py
+	$(PY) bench/csv_import.py
 	$(PY) bench/live_latency.py
 	$(PY) bench/ble_latency.py --seconds 10
 	$(PY) bench/gui_perf.py
