@@ -214,3 +214,33 @@ def test_one_read_and_two_reads_write_the_same_recording(tmp_path: Path) -> None
     twice = import_csv(files, tmp_path / "twice", keep_rows=1000)
     assert _frames(once.path) == _frames(twice.path)
     assert once.sensors == twice.sensors
+
+
+def test_a_failed_write_stops_the_frame_makers_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from winkmon.errors import RecordingError
+    from winkmon.recording.writer import RecordingWriter
+
+    rng = np.random.default_rng(8)
+    files = {}
+    for role in (Role.SACRUM, Role.LUMBAR):
+        n = 40_000
+        t = 2.0 + np.arange(n) / 200.0
+        files[role] = tmp_path / f"{role.label}.csv"
+        write_imu_csv(files[role], t, rng.normal(0, 4, (n, 3)), rng.normal(0, 1, (n, 3)))
+
+    def full_disk(self: RecordingWriter, rows: object) -> None:
+        raise RecordingError(f"{self.path}: cannot write: database or disk is full")
+
+    import winkmon.recording.csv_import as csv_import
+
+    monkeypatch.setattr(RecordingWriter, "write_mixed_frames", full_disk)
+    # 40 blocks a sensor: more than the frame makers may queue ahead of the writer
+    monkeypatch.setattr(csv_import, "IMPORT_BLOCK_ROWS", 1000)
+    with pytest.raises(RecordingError, match="disk is full"):
+        import_csv(files, tmp_path / "out", max_batch=1)
+    assert not any(t.name.startswith("import-") for t in threading.enumerate())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lumbar.csv", "sacrum.csv"]

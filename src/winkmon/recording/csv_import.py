@@ -550,27 +550,41 @@ def _frames_made_aside(
 ) -> Iterator[tuple[int, int, bytes]]:
     """``(t_host_ns, role, payload)`` of one sensor's frames from its kept rows, made in a
     thread of their own a block at a time while the caller writes (numpy and SQLite work
-    without the GIL)."""
+    without the GIL). If the caller stops early (a write failed), the thread stops too."""
     made: queue.Queue[list[FrameRow] | BaseException | None] = queue.Queue(maxsize=8)
+    stop = threading.Event()
+
+    def put(item: list[FrameRow] | BaseException | None) -> None:
+        while not stop.is_set():
+            try:
+                made.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
     def work() -> None:
         try:
             for block in blocks:
-                made.put(synth.feed(block))
-            made.put(synth.finish())
-            made.put(None)
+                if stop.is_set():
+                    return
+                put(synth.feed(block))
+            put(synth.finish())
+            put(None)
         except BaseException as exc:  # handed to the consumer, raised there
-            made.put(exc)
+            put(exc)
 
     worker = threading.Thread(target=work, name=f"import-{synth.role.label}", daemon=True)
     worker.start()
     r = int(synth.role)
-    while (item := made.get()) is not None:
-        if isinstance(item, BaseException):
-            raise item
-        for t, payload in item:
-            yield t, r, payload
-    worker.join()
+    try:
+        while (item := made.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            for t, payload in item:
+                yield t, r, payload
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _write_kept(
