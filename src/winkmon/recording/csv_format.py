@@ -76,6 +76,19 @@ class ImuTable:
     def __len__(self) -> int:
         return int(self.t_us.shape[0])
 
+    def rows(self, start: int, stop: int | None = None) -> ImuTable:
+        """Rows ``start:stop`` (views, no copy)."""
+        sl = slice(start, stop)
+        return ImuTable(
+            path=self.path,
+            t_us=self.t_us[sl],
+            acc_m_s2=self.acc_m_s2[sl],
+            gyr_rad_s=self.gyr_rad_s[sl],
+            mag_uT=None if self.mag_uT is None else self.mag_uT[sl],
+            line=self.line[sl],
+            ignored_columns=self.ignored_columns,
+        )
+
 
 def _fail(path: Path, line: int | None, problem: str) -> CsvImportError:
     where = f"{path}" if line is None else f"{path}, line {line}"
@@ -194,25 +207,13 @@ def iter_imu_blocks(path: str | Path, block_rows: int = _BLOCK_ROWS) -> Iterator
             done -= len(block)
             continue
         if done:
-            block = _tail(block, done)
+            block = block.rows(done)
             done = 0
         yield block
 
 
 class _NotPlain(Exception):
     """The fast reader met something it leaves to the strict reader."""
-
-
-def _tail(block: ImuTable, start: int) -> ImuTable:
-    return ImuTable(
-        path=block.path,
-        t_us=block.t_us[start:],
-        acc_m_s2=block.acc_m_s2[start:],
-        gyr_rad_s=block.gyr_rad_s[start:],
-        mag_uT=None if block.mag_uT is None else block.mag_uT[start:],
-        line=block.line[start:],
-        ignored_columns=block.ignored_columns,
-    )
 
 
 def _limits(n_cols: int) -> FloatArray:

@@ -58,13 +58,4 @@ class VendorSource:
             raise ValueError("block_rows must be at least 1")
         t = self.table
         for s in range(0, len(t), block_rows):
-            e = s + block_rows
-            yield ImuTable(
-                path=t.path,
-                t_us=t.t_us[s:e],
-                acc_m_s2=t.acc_m_s2[s:e],
-                gyr_rad_s=t.gyr_rad_s[s:e],
-                mag_uT=None if t.mag_uT is None else t.mag_uT[s:e],
-                line=t.line[s:e],
-                ignored_columns=t.ignored_columns,
-            )
+            yield t.rows(s, s + block_rows)
