@@ -4,6 +4,8 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-test
 DSTAMP := $(VENV)/.installed
+# Modules setup.py compiles with mypyc: an edit rebuilds them (see src/winkmon/_native.py).
+NATIVE := setup.py src/winkmon/pipeline/squat.py
 
 .PHONY: demo demo-headless test lint typecheck bench clean venv firmware-test firmware-cross
 
@@ -11,11 +13,11 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-$(DSTAMP): pyproject.toml | $(VENV)/bin/python
+$(DSTAMP): pyproject.toml $(NATIVE) | $(VENV)/bin/python
 	$(PY) -m pip install -q -e .
 	touch $@
 
-$(STAMP): pyproject.toml | $(VENV)/bin/python
+$(STAMP): pyproject.toml $(NATIVE) | $(VENV)/bin/python
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@ $(DSTAMP)
 
