@@ -81,7 +81,9 @@ class EnvelopeClock:
     ) -> None:
         self.window_us = int(window_s * 1e6)
         self.max_drift = max_drift_ppm * 1e-6
-        self._minima: deque[tuple[float, float]] = deque(maxlen=history)
+        # The window minima, as device seconds and delays (two queues: no unpacking per fit).
+        self._min_t: deque[float] = deque(maxlen=history)
+        self._min_d: deque[float] = deque(maxlen=history)
         self._dev0_us: int | None = None
         self._window = -1
         self._win_min: tuple[float, float] | None = None  # (dev_s, delay_s)
@@ -142,10 +144,11 @@ class EnvelopeClock:
     def _close_window(self) -> None:
         if self._win_min is None:
             return
-        self._minima.append(self._win_min)
+        self._min_t.append(self._win_min[0])
+        self._min_d.append(self._win_min[1])
         self._win_min = None
-        t = np.fromiter((m[0] for m in self._minima), dtype=np.float64, count=len(self._minima))
-        d = np.fromiter((m[1] for m in self._minima), dtype=np.float64, count=len(self._minima))
+        t = np.array(self._min_t, dtype=np.float64)
+        d = np.array(self._min_d, dtype=np.float64)
         if len(t) < 5:
             self._offset_s, self._ref_s, self._drift = float(d.min()), float(t[-1]), 0.0
             return

@@ -117,13 +117,34 @@ _F_FIFO = int(FrameFlags.FIFO_OVERFLOW)
 _MAX_ROLE = int(max(Role))
 
 
-def _parse(payloads: Sequence[bytes]) -> tuple[npt.NDArray[np.void], npt.NDArray[np.bool_]]:
-    """Headers of all payloads (short ones zero-padded) and which ones are well formed."""
+def _table(
+    payloads: Sequence[bytes], lengths: npt.NDArray[np.int64]
+) -> npt.NDArray[np.uint8] | None:
+    """All payloads as the rows of one byte array when they have the same length (the usual
+    stream: one frame layout), else None. One join instead of one slice per payload."""
+    n = len(payloads)
+    if n == 0:
+        return None
+    width = int(lengths[0])
+    if width < FULL_HEADER_BYTES or not (lengths == width).all():
+        return None
+    return np.frombuffer(b"".join(payloads), dtype=np.uint8).reshape(n, width)
+
+
+def _parse(
+    payloads: Sequence[bytes],
+) -> tuple[npt.NDArray[np.void], npt.NDArray[np.bool_], npt.NDArray[np.uint8] | None]:
+    """Headers of all payloads (short ones zero-padded), which ones are well formed, and the
+    payloads as one byte table when they all have the same length (see :func:`_table`)."""
     lengths = np.fromiter(map(len, payloads), dtype=np.int64, count=len(payloads))
-    heads = np.frombuffer(
-        b"".join(p[:FULL_HEADER_BYTES].ljust(FULL_HEADER_BYTES, b"\0") for p in payloads),
-        dtype=_HEADER,
-    )
+    table = _table(payloads, lengths)
+    if table is not None:
+        heads = np.ascontiguousarray(table[:, :FULL_HEADER_BYTES]).view(_HEADER)[:, 0]
+    else:
+        heads = np.frombuffer(
+            b"".join(p[:FULL_HEADER_BYTES].ljust(FULL_HEADER_BYTES, b"\0") for p in payloads),
+            dtype=_HEADER,
+        )
     ftype = heads["type"]
     n = heads["n"].astype(np.int64)
     width = np.where(heads["flags"] & _F_MAG, 9, 6)
@@ -136,7 +157,7 @@ def _parse(payloads: Sequence[bytes]) -> tuple[npt.NDArray[np.void], npt.NDArray
     )
     ok_compact = (ftype == _T_COMPACT) & (n > 0) & (lengths == COMPACT_HEADER_BYTES + n * 12)
     ok = (ok_full | ok_compact) & (heads["version"] == 1) & (heads["role"] <= _MAX_ROLE)
-    return heads, ok & (lengths >= 2)
+    return heads, ok & (lengths >= 2), table
 
 
 _FULL_STRUCT = struct.Struct("<BBBBHIIBB")
@@ -283,7 +304,7 @@ class SensorStream:
         if len(payloads) == 0:
             return None
         host_ns = np.asarray(t_host_ns, dtype=np.int64)
-        heads, ok = _parse(payloads)
+        heads, ok, table = _parse(payloads)
         if not ok.all():
             bad = np.flatnonzero(~ok)
             self.stats.frames_bad += len(bad)
@@ -300,6 +321,7 @@ class SensorStream:
                 return None
             payloads = [payloads[i] for i in keep.tolist()]
             host_ns, heads = host_ns[keep], heads[keep]
+            table = None if table is None else table[keep]
         full = heads["type"] == _T_DATA  # compact headers have no flags byte
         if self._check_clock:
             self._verify_clock(int(host_ns[0]), int(heads["t_dev_us"][0]), bool(full[0]))
@@ -317,7 +339,7 @@ class SensorStream:
             np.count_nonzero((roles != int(self.role)) & (roles != 0))
         )
         self.stats.fifo_overflows += int(np.count_nonzero(full & (heads["flags"] & _F_FIFO > 0)))
-        return self._samples(heads, full, host_ns, payloads)
+        return self._samples(heads, full, host_ns, payloads, table)
 
     # ------------------------------------------------------------------ internals
     def _find_restart(self, heads: npt.NDArray[np.void], full: npt.NDArray[np.bool_]) -> int | None:
@@ -360,6 +382,7 @@ class SensorStream:
         full: npt.NDArray[np.bool_],
         host_ns: npt.NDArray[np.int64],
         payloads: Sequence[bytes],
+        table: npt.NDArray[np.uint8] | None = None,
     ) -> SampleBatch | None:
         n_all = heads["n"].astype(np.int64)
         # Notification numbers: lost ones are those skipped past the highest seen so far.
@@ -390,10 +413,19 @@ class SensorStream:
         # mid-chunk still decodes (the chunk's magnetometer data is then dropped).
         n_arr = heads["n"].astype(np.int64)[sel]
         offs = np.where(full[sel], FULL_HEADER_BYTES, COMPACT_HEADER_BYTES)
-        raw_bytes = b"".join(
-            payloads[i][o:] for i, o in zip(sel.tolist(), offs.tolist(), strict=True)
-        )
-        counts = np.frombuffer(raw_bytes, dtype="<i2").astype(np.float64)
+        if table is not None and (offs == offs[0]).all():
+            rows_u8 = table if len(sel) == len(table) else table[sel]
+            counts = (
+                np.ascontiguousarray(rows_u8[:, int(offs[0]) :])
+                .view("<i2")
+                .ravel()
+                .astype(np.float64)
+            )
+        else:
+            raw_bytes = b"".join(
+                payloads[i][o:] for i, o in zip(sel.tolist(), offs.tolist(), strict=True)
+            )
+            counts = np.frombuffer(raw_bytes, dtype="<i2").astype(np.float64)
         w = width[sel]
         total = int(n_arr.sum())
         if len(sel) == 1:

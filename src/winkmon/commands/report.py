@@ -222,13 +222,23 @@ def _analyze_with_progress(
         model = AthleteModel.uncalibrated()
     else:
         model = profile.model(revision)
+    # offload: decoding in a second process (forked: so no progress thread runs here).
     if frames < 200_000 or not sys.stderr.isatty():
-        return analyze(rec, model, config)
+        return analyze(rec, model, config, offload=True)
     with Progress(
-        TextColumn("analysing"), BarColumn(), TimeRemainingColumn(), transient=True
+        TextColumn("analysing"),
+        BarColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        auto_refresh=False,
     ) as bar:
         task = bar.add_task("frames", total=frames)
-        return analyze(rec, model, config, progress=lambda n: bar.advance(task, n))
+
+        def advance(n: int) -> None:
+            bar.advance(task, n)
+            bar.refresh()
+
+        return analyze(rec, model, config, progress=advance, offload=True)
 
 
 def _num(x: float | None, digits: int) -> float | None:

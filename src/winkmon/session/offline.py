@@ -20,6 +20,7 @@ from winkmon.recording.replay import Replay
 from winkmon.samples import SampleBatch
 from winkmon.session.contract import NotificationBlock, SourceEvent, StreamStarted
 from winkmon.session.decode import WINKMON_DECODER
+from winkmon.session.decode_worker import DecodeSummary, can_offload, decoded_steps
 from winkmon.session.player import RecordingPlayer
 from winkmon.session.session import Session
 from winkmon.stream import StreamStats
@@ -33,27 +34,35 @@ def analyze_recording(
     config: PipelineConfig | None = None,
     *,
     progress: Callable[[int], None] | None = None,
+    offload: bool = False,
 ) -> SessionResult:
     """The pipeline over a recording (every frame, in arrival order).
 
     A recording with one sensor, or a model without both mounts, gives reps, depth and tempo
     without the lumbopelvic angle (verdicts ``unavailable``). ``progress`` is called with the
     number of frames of each block handled.
+
+    ``offload``: read and decode in a second process while this one runs the pipeline (same
+    result; see :mod:`~winkmon.session.decode_worker`), when the recording is long and the
+    machine can (:func:`~winkmon.session.decode_worker.can_offload`). Only from a process with
+    no other threads running (it forks): the command line, not the dashboard.
     """
-    roles = [r for r in (Role.SACRUM, Role.LUMBAR) if r in recording.sensors]
+    roles: list[Role] = [r for r in (Role.SACRUM, Role.LUMBAR) if r in recording.sensors]
     if not roles:
         raise RecordingError(
             f"{recording.path}: no sacrum or lumbar sensor in this recording; there is "
             "nothing to analyse"
         )
-    player = RecordingPlayer(recording)
     pipeline = Pipeline(model, {r: recording.sensors[r].rate_hz for r in roles}, config)
+    collector = ResultCollector(pipeline)
+    if offload and _worth_offloading(recording):
+        return _analyze_offloaded(recording, roles, pipeline, collector, progress)
+    player = RecordingPlayer(recording)
     session = Session(
         pipeline,
         session_start_ns=player.session_start_ns,
         clock_factory=player.clock_factory(),
     )
-    collector = ResultCollector(pipeline)
     session.step_listeners.append(collector)
     for event in player.iter_events():
         session.handle(event)
@@ -61,6 +70,42 @@ def analyze_recording(
             progress(len(event))
     session.finish()
     return collector.result(session.stats)
+
+
+def _worth_offloading(recording: Recording) -> bool:
+    try:
+        frames = recording.frame_count()
+    except RecordingError:
+        return False  # damaged: read it here, as far as it goes
+    return can_offload(frames)
+
+
+def _analyze_offloaded(
+    recording: Recording,
+    roles: list[Role],
+    pipeline: Pipeline,
+    collector: ResultCollector,
+    progress: Callable[[int], None] | None,
+) -> SessionResult:
+    """:func:`analyze_recording` with the decoding in a child process: the batches of each
+    source event pushed, then one pull, as :meth:`Session.handle` does."""
+    summary = DecodeSummary()
+    steps = decoded_steps(recording.path, roles, partial_ok=recording.partial_ok, summary=summary)
+    for step in steps:
+        if step.batches:
+            for batch in step.batches:
+                pipeline.push(batch)
+            out = pipeline.pull()
+            if len(out.angles) or out.events:
+                collector(out)
+        if progress is not None and step.frames:
+            progress(step.frames)
+    out = pipeline.finish()
+    if len(out.angles) or out.events:
+        collector(out)
+    if summary.damage:  # what reading in this process would have left there
+        recording.damage = summary.damage
+    return collector.result(summary.stats)
 
 
 def iter_decoded(

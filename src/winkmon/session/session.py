@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import compress
 
 import numpy as np
 
@@ -221,16 +222,17 @@ class Session:
         batches = []
         for r in np.unique(role_arr).tolist():
             role = Role(int(r))
-            idx = np.flatnonzero(role_arr == r)
-            decoder = self._decoder(role, len(idx))
+            hit = role_arr == r
+            count = int(np.count_nonzero(hit))
+            decoder = self._decoder(role, count)
             if decoder is None:
                 continue
-            if len(idx) == len(block):
+            if count == len(block):
                 times, rows = block.t_host_ns, block.payloads
-            else:
-                sel = idx.tolist()
-                times = [block.t_host_ns[i] for i in sel]
-                rows = [block.payloads[i] for i in sel]
+            else:  # this sensor's notifications of a block holding both (C-speed picks)
+                mask = hit.tolist()
+                times = list(compress(block.t_host_ns, mask))
+                rows = list(compress(block.payloads, mask))
             batch = decoder.feed_many(times, rows)
             if batch is not None:
                 batches.append(batch)

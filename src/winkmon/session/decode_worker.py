@@ -1,0 +1,151 @@
+"""A recording read and decoded in a second process, for the pipeline in this one.
+
+Replaying a long recording is two halves of about the same weight: reading and decoding the
+notifications (SQLite, the decoders, the clock), and the pipeline (orientation, alignment, the
+rep tracker). :func:`decoded_steps` runs the first half in a child process, exactly as the
+session runs it (the player, the session's decoders), and yields the sample batches of each
+source event in order; the caller pushes them into its pipeline and pulls once per event, as
+:meth:`Session.handle` does. The output is the same, bit for bit (a test compares them), and a
+machine with two cores does both halves at once.
+
+The child gets the recording's path (it opens its own read-only connection) and sends back,
+per source event, its batches and the frames it held (for progress), then the decoding
+counters, the damage a partial read met and the session's orphan counts. An error in the child
+(a damaged recording) is raised again here with its message; a child that dies is a
+:class:`~winkmon.errors.RecordingError` naming its exit code.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from winkmon.errors import RecordingError
+from winkmon.protocol.constants import Role
+from winkmon.samples import SampleBatch
+from winkmon.stream import StreamStats
+
+log = logging.getLogger(__name__)
+
+#: Recordings with fewer DATA notifications than this are decoded in-process (starting a
+#: process costs more than it saves); about a minute of two sensors at 200 Hz.
+MIN_FRAMES = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedStep:
+    """The sample batches one source event gave (in the session's order), and the DATA
+    notifications it held."""
+
+    batches: list[SampleBatch]
+    frames: int
+
+
+@dataclass(slots=True)
+class DecodeSummary:
+    """What the child knows at the end: counters per sensor, damage met, orphan frames."""
+
+    stats: dict[Role, StreamStats] = field(default_factory=dict)
+    damage: str | None = None
+    orphans: dict[Role, int] = field(default_factory=dict)
+
+
+def can_offload(frames: int) -> bool:
+    """Whether a second process is worth it and allowed here: a long recording, two or more
+    cores, a platform that forks (no re-import), and not inside a daemonic worker (a batch's
+    process pool), which may not start children."""
+    return (
+        frames >= MIN_FRAMES
+        and (os.cpu_count() or 1) >= 2
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+    )
+
+
+def _child(
+    conn: multiprocessing.connection.Connection,
+    path: Path,
+    partial_ok: bool,
+    roles: list[Role],
+) -> None:
+    """The child's whole life: decode, send, close. Never raises (errors are sent)."""
+    from winkmon.recording import Recording
+    from winkmon.session.contract import NotificationBlock
+    from winkmon.session.player import RecordingPlayer
+    from winkmon.session.session import Session
+
+    try:
+        with Recording.open(path, partial_ok=partial_ok) as rec:
+            player = RecordingPlayer(rec)
+            session = Session(
+                None,
+                session_start_ns=player.session_start_ns,
+                roles=roles,
+                clock_factory=player.clock_factory(),
+            )
+            ready: list[SampleBatch] = []
+            session.batch_listeners.append(ready.append)
+            for event in player.iter_events():
+                session.handle(event)
+                frames = len(event) if isinstance(event, NotificationBlock) else 0
+                if ready or frames:
+                    conn.send(DecodedStep(ready, frames))
+                    ready.clear()
+            conn.send(DecodeSummary(session.stats, rec.damage, dict(session.orphans)))
+    except BaseException as exc:  # sent to the parent, which raises it again
+        try:
+            conn.send(exc)
+        except Exception:  # unpicklable: its message, as a RecordingError
+            conn.send(RecordingError(f"{path}: {exc}"))
+    finally:
+        conn.close()
+
+
+def decoded_steps(
+    path: Path, roles: list[Role], *, partial_ok: bool, summary: DecodeSummary
+) -> Iterator[DecodedStep]:
+    """The decoded steps of a recording, from a child process (see the module doc).
+    ``summary`` is filled in at the end."""
+    ctx = multiprocessing.get_context("fork")
+    parent_end, child_end = ctx.Pipe(duplex=False)
+    proc = ctx.Process(
+        target=_child,
+        args=(child_end, path, partial_ok, roles),
+        name="winkmon-decode",
+        daemon=True,
+    )
+    proc.start()
+    child_end.close()
+    try:
+        while True:
+            try:
+                msg: Any = parent_end.recv()
+            except EOFError:
+                proc.join(5)
+                raise RecordingError(
+                    f"{path}: the process decoding the recording ended unexpectedly "
+                    f"(exit code {proc.exitcode}); run the command again"
+                ) from None
+            if isinstance(msg, DecodedStep):
+                yield msg
+            elif isinstance(msg, DecodeSummary):
+                summary.stats, summary.damage, summary.orphans = msg.stats, msg.damage, msg.orphans
+                return
+            elif isinstance(msg, BaseException):
+                raise msg
+            else:  # pragma: no cover - only the child writes to this pipe
+                raise RecordingError(f"{path}: unexpected message from the decoding process")
+    finally:
+        parent_end.close()
+        if proc.is_alive():
+            proc.terminate()
+        proc.join()
+
+
+__all__ = ["MIN_FRAMES", "DecodeSummary", "DecodedStep", "can_offload", "decoded_steps"]

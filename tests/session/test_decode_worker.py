@@ -1,0 +1,110 @@
+"""Decoding in a second process gives the pipeline exactly what the session gives it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from winkmon.cli import main
+from winkmon.errors import RecordingError
+from winkmon.pipeline.offline import SessionResult
+from winkmon.profiles import ProfileStore
+from winkmon.recording import Recording
+from winkmon.session import decode_worker, offline
+from winkmon.session.offline import analyze_recording
+
+SAMPLE = Path(__file__).resolve().parents[2] / "recordings" / "demo.winkmon"
+
+
+@pytest.fixture
+def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    monkeypatch.setattr(decode_worker, "MIN_FRAMES", 0)  # the demo is short
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    path = tmp_path / "demo.winkmon"
+    shutil.copy(SAMPLE, path)
+    profiles = tmp_path / "profiles"
+    assert main(["calibrate", str(path), "--athlete", "Sam", "--profiles", str(profiles)]) == 0
+    return path, profiles
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the decoded steps that came from the child process."""
+    steps: list[int] = []
+    real = offline.decoded_steps
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        for step in real(*args, **kwargs):
+            steps.append(step.frames)
+            yield step
+
+    monkeypatch.setattr(offline, "decoded_steps", spy)
+    return steps
+
+
+def _same(a: SessionResult, b: SessionResult) -> None:
+    for name in a.angles.__dataclass_fields__:
+        x, y = getattr(a.angles, name), getattr(b.angles, name)
+        if isinstance(x, np.ndarray):
+            np.testing.assert_array_equal(x, y, err_msg=name)
+    assert repr(a.events) == repr(b.events)
+    assert a.stats == b.stats and a.has_angle == b.has_angle
+
+
+def test_offloaded_decoding_gives_the_same_result(
+    session: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, profiles = session
+    model = ProfileStore(profiles).load("Sam").model()
+    steps = _counting(monkeypatch)
+    with Recording.open(path) as rec:
+        here = analyze_recording(rec, model)
+        seen: list[int] = []
+        away = analyze_recording(rec, model, offload=True, progress=seen.append)
+        assert sum(steps) == sum(seen) == rec.frame_count() > 0
+    assert len(here.reps) >= 3 and len(here.angles) > 1000
+    _same(away, here)
+
+
+def test_a_damaged_recording_is_read_as_far_as_it_goes_either_way(
+    session: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, profiles = session
+    model = ProfileStore(profiles).load("Sam").model()
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * 0.7)])  # cut off, as by a full disk
+    steps = _counting(monkeypatch)
+    monkeypatch.setattr(offline, "_worth_offloading", lambda rec: True)
+    with Recording.open(path, partial_ok=True) as rec:
+        here = analyze_recording(rec, model)
+        damage_here = rec.damage
+    with Recording.open(path, partial_ok=True) as rec:
+        away = analyze_recording(rec, model, offload=True)
+        damage_away = rec.damage
+    assert steps and damage_here and damage_away == damage_here
+    _same(away, here)
+
+
+def test_a_decoding_process_that_dies_is_a_clear_error(
+    session: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, profiles = session
+    model = ProfileStore(profiles).load("Sam").model()
+
+    def dies(*args: object) -> None:
+        os._exit(7)  # as if killed
+
+    monkeypatch.setattr(decode_worker, "_child", dies)
+    with Recording.open(path) as rec, pytest.raises(RecordingError) as err:
+        analyze_recording(rec, model, offload=True)
+    assert "ended unexpectedly (exit code 7)" in str(err.value)
+
+
+def test_no_second_process_where_it_cannot_help_or_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert decode_worker.can_offload(10**6) is ((os.cpu_count() or 1) >= 2)
+    assert not decode_worker.can_offload(decode_worker.MIN_FRAMES - 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert not decode_worker.can_offload(10**6)
