@@ -417,7 +417,7 @@ VERDICT_STYLE = {
 
 def print_table(doc: dict[str, Any]) -> None:
     from rich.console import Console
-    from rich.table import Table
+    from rich.markup import escape
 
     from winkmon.numbers import cm_text, plural, whole_cm
 
@@ -433,14 +433,13 @@ def print_table(doc: dict[str, Any]) -> None:
         if has_angle
         else f"{who}: {reps_text} (depth and tempo; no lumbopelvic angle)"
     )
-    table = Table(title=title)
     cols = ["rep", "start s", "depth cm", "down s", "up s"]
     if has_angle:
         cols += ["set deg", "peak deg", "peak-set deg", "verdict"]
     else:
         cols += ["pelvis tuck deg"]
-    for col in cols:
-        table.add_column(col, justify="right" if col != "verdict" else "left")
+    rows: list[list[str]] = []
+    styles: list[str] = []
     for r in doc["reps"]:
         row = [
             str(r["number"]),
@@ -449,21 +448,21 @@ def print_table(doc: dict[str, Any]) -> None:
             f"{r['descent_s']:.1f}",
             f"{r['ascent_s']:.1f}",
         ]
+        style = ""
         if has_angle:
             label, style = VERDICT_STYLE.get(r["verdict"], (r["verdict"], ""))
             s, p = r["set_angle_deg"], r["peak_flexion_deg"]
             rise = "" if s is None or p is None else f"{p - s:+.1f}"
-            row += [
-                "" if s is None else f"{s:+.1f}",
-                "" if p is None else f"{p:+.1f}",
-                rise,
-                f"[{style}]{label}[/]" if style else label,
-            ]
+            row += ["" if s is None else f"{s:+.1f}", "" if p is None else f"{p:+.1f}", rise, label]
         else:
             tuck = r.get("pelvis_tuck_deg")
             row.append("" if tuck is None else f"{tuck:.0f}")
-        table.add_row(*row)
-    console.print(table)
+        rows.append(row)
+        styles.append(style)
+    console.print(escape(title), style="italic")
+    for line in rep_table_lines(cols, rows, styles, left={"verdict"}):
+        console.print(line)
+
     if has_angle:
         console.print(
             "[dim]set: the braced angle at the top; peak: the largest angle in the rep; "
@@ -498,3 +497,29 @@ def print_table(doc: dict[str, Any]) -> None:
             console.print(
                 f"{role}: {s['loss_pct']:.2f} % samples lost, {s['frames_bad']} malformed frames"
             )
+
+
+def rep_table_lines(
+    cols: list[str], rows: list[list[str]], styles: list[str], left: set[str]
+) -> list[str]:
+    """The rep table as console markup lines: a bold header, a rule, then one line per rep
+    (numbers right-aligned, ``left`` columns left-aligned; the last cell styled by ``styles``).
+    Laid out here rather than by rich's Table, which took 0.3-0.5 s for an hour's 250 reps."""
+    from rich.markup import escape
+
+    widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(cols)]
+
+    def cells(values: list[str]) -> list[str]:
+        return [
+            v.ljust(w) if c in left else v.rjust(w)
+            for c, v, w in zip(cols, values, widths, strict=True)
+        ]
+
+    out = ["[bold]" + escape("  ".join(cells(cols)).rstrip()) + "[/]"]
+    out.append("[dim]" + "  ".join("─" * w for w in widths) + "[/]")
+    for row, style in zip(rows, styles, strict=True):
+        parts = [escape(c) for c in cells(row)]
+        if style:
+            parts[-1] = f"[{style}]{parts[-1].rstrip()}[/]"
+        out.append("  ".join(parts).rstrip())
+    return out
