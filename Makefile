@@ -82,3 +82,4 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	find src/winkmon \( -name '*.so' -o -name '*.so.sha256' \) -delete
