@@ -11,11 +11,14 @@ Steps:
    model, ``--repeat`` times (3) each way: with the decoding in a second process
    (``offload=True``, as ``winkmon report`` runs it) and all in this process; the best of
    each counts. Says whether the rep tracker runs compiled (``setup.py``, mypyc).
-4. For scale, time a plain per-sample ``ahrs`` Madgwick loop
+4. The rep tracker alone, compiled and from its Python source: the grid the pipeline hands it
+   over the whole session is captured once, then each tracker steps through it (best of
+   ``--repeat``); the events must be the same.
+5. For scale, time a plain per-sample ``ahrs`` Madgwick loop
    (``Madgwick(frequency=rate).updateIMU(q, gyr, acc)``) over the same decoded samples of both
    sensors, and print report / Madgwick. ``--madgwick-minutes M`` times only the first ``M``
    minutes of each sensor and extrapolates linearly to the whole session (labelled so).
-5. Time the whole CLI, ``winkmon report SESSION --athlete NAME --json OUT`` (OUT in a temporary
+6. Time the whole CLI, ``winkmon report SESSION --athlete NAME --json OUT`` (OUT in a temporary
    folder), in a subprocess, ``--repeat`` times: wall time including Python start-up and
    imports; best and median.
 
@@ -103,6 +106,61 @@ def time_report(
         "gaps": len(result.gaps),
     }
     return wall, cpu, counts
+
+
+def time_tracker(path: Path, profile: AthleteProfile, repeat: int) -> dict[str, float]:
+    """Best seconds of the rep tracker alone over the session's grid, compiled and source."""
+    from winkmon import _native
+    from winkmon.pipeline.pipeline import Pipeline
+
+    inputs: list[tuple[Any, ...]] = []
+    made: list[tuple[Any, float, bool]] = []  # the tracker's thresholds, rate, angle_available
+
+    class Capture:
+        def __init__(self, tracker: Any) -> None:
+            self.tracker = tracker
+
+        def step(self, *args: Any) -> Any:
+            inputs.append(args)
+            return self.tracker.step(*args)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.tracker, name)
+
+    real_init = Pipeline.__init__
+
+    def init(self: Pipeline, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        made.append((self.tracker.th, self.config.out_rate_hz, self.tracker.angle_available))
+        self.tracker = Capture(self.tracker)  # type: ignore[assignment]
+
+    Pipeline.__init__ = init  # type: ignore[method-assign]
+    try:
+        with Recording.open(path) as rec:
+            analyze_recording(rec, profile.model())
+    finally:
+        Pipeline.__init__ = real_init  # type: ignore[method-assign]
+    source = _native.load_source("winkmon.pipeline.squat", "_bench_squat_source")
+    out: dict[str, float] = {}
+    events: dict[str, str] = {}
+    for name, module in (
+        ("compiled" if is_compiled(squat) else "installed", squat),
+        ("source", source),
+    ):
+        best = float("inf")
+        for _ in range(repeat):
+            th, rate, has_angle = made[0]
+            tracker = module.SquatTracker(th, rate, angle_available=has_angle)
+            got = []
+            t0 = time.perf_counter()
+            for args in inputs:
+                got += tracker.step(*args)[3]
+            best = min(best, time.perf_counter() - t0)
+        out[name] = best
+        events[name] = repr(got)
+    if len(set(events.values())) != 1:
+        raise SystemExit("the compiled tracker and its source gave different events")
+    return out
 
 
 def time_madgwick(
@@ -197,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     best = min(runs)
     local_best = min(local_runs)
 
+    tracker_s = time_tracker(path, profile, args.repeat)
     mw_wall, mw_n, mw_total = time_madgwick(samples, float(args.rate), args.madgwick_minutes)
     mw_extrapolated = mw_n != mw_total
     mw_full = mw_wall * mw_total / mw_n
@@ -234,7 +293,9 @@ def main(argv: list[str] | None = None) -> int:
         label = f"CLI winkmon report (subprocess, best of {len(clis)})"
         print(f"{label:<50} {cli[0]:>9.2f}  median {cli_median:.2f}{status}")
     print()
-    print(f"rep tracker: {'compiled (mypyc)' if is_compiled(squat) else 'Python source'}")
+    alone = ", ".join(f"{k} {v:.2f} s" for k, v in tracker_s.items())
+    kind = "compiled (mypyc)" if is_compiled(squat) else "Python source"
+    print(f"rep tracker: {kind}; alone over the session's grid (best of {args.repeat}): {alone}")
     print(f"load average (1 min) before the report runs: {load:.2f} on {os.cpu_count()} CPUs")
     print(
         f"{n_frames:,} notifications, {n_samples:,} samples; report: {counts['angles']:,} "
@@ -257,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
             "report_one_process_runs_s": local_runs,
             "report_one_process_best_s": local_best,
             "tracker_compiled": is_compiled(squat),
+            "tracker_alone_s": tracker_s,
             "loadavg_1min": load,
             "target_s": TARGET_S,
             "within_target": best <= TARGET_S,

@@ -73,10 +73,12 @@ def analyze_recording(
 
 
 def _worth_offloading(recording: Recording) -> bool:
+    if recording.damage:
+        return False  # damaged: read it here, as far as it goes (and warn once)
     try:
         frames = recording.frame_count()
     except RecordingError:
-        return False  # damaged: read it here, as far as it goes
+        return False
     return can_offload(frames)
 
 
