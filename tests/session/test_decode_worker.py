@@ -108,3 +108,22 @@ def test_no_second_process_where_it_cannot_help_or_start(monkeypatch: pytest.Mon
     assert not decode_worker.can_offload(decode_worker.MIN_FRAMES - 1)
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     assert not decode_worker.can_offload(10**6)
+
+
+def test_an_error_in_the_decoding_process_is_raised_here_with_its_message(
+    session: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, profiles = session
+    model = ProfileStore(profiles).load("Sam").model()
+    parent = os.getpid()
+    real_open = Recording.open
+
+    def open_in_child_fails(p: Path, **kwargs: bool) -> Recording:
+        if os.getpid() != parent:
+            raise RecordingError(f"{p}: file is truncated or corrupted (as found by the child)")
+        return real_open(p, **kwargs)
+
+    monkeypatch.setattr(Recording, "open", staticmethod(open_in_child_fails))
+    with Recording.open(path) as rec, pytest.raises(RecordingError) as err:
+        analyze_recording(rec, model, offload=True)
+    assert str(err.value) == f"{path}: file is truncated or corrupted (as found by the child)"

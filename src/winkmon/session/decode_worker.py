@@ -17,10 +17,12 @@ counters, the damage a partial read met and the session's orphan counts. An erro
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,10 +101,12 @@ def _child(
                     ready.clear()
             conn.send(DecodeSummary(session.stats, rec.damage, dict(session.orphans)))
     except BaseException as exc:  # sent to the parent, which raises it again
-        try:
-            conn.send(exc)
-        except Exception:  # unpicklable: its message, as a RecordingError
-            conn.send(RecordingError(f"{path}: {exc}"))
+        # If the parent is gone (a broken pipe), there is no one to tell: end quietly.
+        with contextlib.suppress(Exception):
+            try:
+                conn.send(exc)
+            except (pickle.PicklingError, TypeError, AttributeError):
+                conn.send(RecordingError(f"{path}: {exc}"))  # unpicklable: its message
     finally:
         conn.close()
 
