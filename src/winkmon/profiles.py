@@ -512,6 +512,12 @@ class AthleteProfile:
         }
         return replace(self, sensors=sensors)
 
+    def with_drivers(self, drivers: Mapping[Role, str | None]) -> AthleteProfile:
+        """The same profile with the kind (``winkmon.drivers.KINDS``; None: a winkmon sensor)
+        of each sensor named in ``drivers``, which the live hub uses to drive it."""
+        sensors = {r: replace(c, driver=drivers.get(r, c.driver)) for r, c in self.sensors.items()}
+        return replace(self, sensors=sensors)
+
     # ------------------------------------------------------------------ JSON
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -25,18 +25,27 @@ def test_sensor_kinds_parse_one_or_a_pair_and_refuse_unknown_ones() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kinds", "chips"),
+    ("kinds", "chips", "drivers"),
     [
-        ("metamotion,movella-dot", {Role.SACRUM: "BMI160"}),
-        ("metamotion-s,metamotion", {Role.SACRUM: "BMI270", Role.LUMBAR: "BMI160"}),
+        (
+            "metamotion,movella-dot",
+            {Role.SACRUM: "BMI160"},
+            {Role.SACRUM: "metamotion", Role.LUMBAR: "movella-dot"},
+        ),
+        (
+            "metamotion-s,metamotion",
+            {Role.SACRUM: "BMI270", Role.LUMBAR: "BMI160"},
+            {Role.SACRUM: "metamotion", Role.LUMBAR: "metamotion"},
+        ),
     ],
 )
 def test_the_demo_on_a_mixed_pair_reports_reps_and_the_flexion_alert(
-    tmp_path: Path, kinds: str, chips: dict[Role, str]
+    tmp_path: Path, kinds: str, chips: dict[Role, str], drivers: dict[Role, str]
 ) -> None:
     """A MetaMotion RL on the sacrum (200 Hz, host-timed) and a Movella DOT on L1 (60 Hz,
     device-timed); a MetaMotion S (BMI270) and an RL (BMI160): the demo's first set, live, and
-    its recording replays to the same reps, each MetaMotion's segments naming its chip."""
+    its recording replays to the same reps, each MetaMotion's segments naming its chip. A
+    profile calibrated from the recording names each sensor's driver, for the live hub."""
     from winkmon import demo_headless
     from winkmon.demo import demo_profile
     from winkmon.pipeline.events import Alert, Rep
@@ -67,3 +76,11 @@ def test_the_demo_on_a_mixed_pair_reports_reps_and_the_flexion_alert(
     reps = [e for e in back.events if isinstance(e, Rep)]
     alerts = [e for e in back.events if isinstance(e, Alert)]
     assert len(reps) == counts["reps"] and len(alerts) == counts["alerts"]
+
+    from winkmon.cli import main
+    from winkmon.profiles import ProfileStore
+
+    profiles = tmp_path / "profiles"
+    assert main(["calibrate", str(record), "--athlete", "Kim", "--profiles", str(profiles)]) == 0
+    profile = ProfileStore(profiles).load("Kim")
+    assert {r: c.driver for r, c in profile.sensors.items()} == drivers

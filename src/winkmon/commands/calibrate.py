@@ -59,6 +59,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from winkmon.calibration import CalibrationParams, calibrate, refine
+    from winkmon.drivers import recorded_kinds
     from winkmon.errors import CalibrationError, ProfileError
     from winkmon.orientation import METHODS
     from winkmon.profiles import ProfileStore, Window, parse_thresholds, resolve_profiles_dir
@@ -88,6 +89,9 @@ def run(args: argparse.Namespace) -> int:
     with Recording.open(args.session) as rec:
         replay = load_samples(rec)
         addresses = {role: sm.address for role, sm in rec.sensors.items()}
+        # Vendor sensors (Polar, MetaMotion, ...): which driver the live hub needs for each.
+        kinds = recorded_kinds((seg.role, seg.decoder) for seg in rec.segments())
+        drivers = {role: kinds.get(role) for role in rec.sensors}
         source = str(rec.path)
     if args.refine:
         if stored is None:
@@ -105,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
             raise CalibrationError(
                 f"Calibration needs another try for {args.athlete}: {exc}"
             ) from exc
+        profile = profile.with_drivers(drivers)
         path = store.save(profile)
         print(summary(profile, cal))
         print(f"saved: {path}")
@@ -121,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
     except CalibrationError as exc:
         raise CalibrationError(f"Calibration needs another try for {args.athlete}: {exc}") from exc
     profile = cal.profile(args.athlete, thresholds=thresholds, addresses=addresses)
+    profile = profile.with_drivers(drivers)
     if stored is not None and args.keep_history:
         if not args.thresholds:
             profile = profile.with_thresholds(stored.thresholds)

@@ -13,12 +13,13 @@ speaking the vendor's public protocol, driven by the simulator).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from winkmon.drivers.spec import LinkDriver, StreamSpec
 from winkmon.errors import WinkmonError
 from winkmon.protocol.constants import SERVICE_UUID as WINKMON_SERVICE_UUID
+from winkmon.protocol.constants import Role
 from winkmon.session.decode import WINKMON_DECODER, register_decoder
 
 WINKMON_KIND = "winkmon"
@@ -81,6 +82,28 @@ def device_kind(name: str) -> DeviceKind:
     if kind is None:
         raise WinkmonError(f"unknown sensor kind {name!r}: use one of {', '.join(sorted(KINDS))}")
     return kind
+
+
+def kind_of_decoder(decoder: str) -> DeviceKind | None:
+    """The kind whose notifications a recording's segment names with ``decoder``."""
+    for kind in KINDS.values():
+        if kind.decoder == decoder:
+            return kind
+    return None
+
+
+def recorded_kinds(segments: Iterable[tuple[Role, str]]) -> dict[Role, str]:
+    """The vendor kind each role was, from a recording's segments ``(role, decoder)`` (the
+    last segment of a role wins; winkmon sensors, the default, and decoders no kind claims
+    are left out)."""
+    kinds: dict[Role, str] = {}
+    for role, decoder in segments:
+        kind = kind_of_decoder(decoder)
+        if kind is not None and kind.kind != WINKMON_KIND:
+            kinds[role] = kind.kind
+        else:
+            kinds.pop(role, None)
+    return kinds
 
 
 def kind_of(name: str | None, service_uuids: list[str]) -> DeviceKind | None:
