@@ -11,6 +11,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from winkmon.ble.hub import SensorHub
     from winkmon.protocol.constants import Role
     from winkmon.session.contract import SourceEvent
@@ -41,6 +43,13 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="record from two virtual sensors (simulated athlete, in-memory Bluetooth)",
     )
+    p.add_argument(
+        "--sensor-kind",
+        metavar="KIND[,KIND]",
+        help="the kind of sensors: winkmon, polar-verity, metamotion, movella-dot, witmotion "
+        "(one for both, or sacrum,lumbar); default: the drivers in the athlete's profile, "
+        "else winkmon. With --virtual: the kind emulated",
+    )
     p.add_argument("--mtu", type=int, default=247, help="with --virtual: the sensors' ATT MTU")
     p.add_argument("--quiet", action="store_true", help="no status line")
     p.add_argument(
@@ -56,8 +65,11 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_record(args))
 
 
-def _profile_addresses(args: argparse.Namespace) -> tuple[dict[str, Any] | None, dict[Any, str]]:
-    """The athlete's profile (as JSON) and the sensor addresses it remembers, if any."""
+def _profile_addresses(
+    args: argparse.Namespace,
+) -> tuple[dict[str, Any] | None, dict[Any, str], dict[Any, str]]:
+    """The athlete's profile (as JSON), the sensor addresses and the drivers (vendor kinds)
+    it remembers, if any."""
     from winkmon.profiles import ProfileStore, resolve_profiles_dir
 
     folder = resolve_profiles_dir(args.profiles)
@@ -69,9 +81,39 @@ def _profile_addresses(args: argparse.Namespace) -> tuple[dict[str, Any] | None,
             f"{args.output} --athlete {args.athlete}`",
             file=sys.stderr,
         )
-        return None, {}
+        return None, {}, {}
     profile = store.load(args.athlete)
-    return profile.to_dict(), {r: a for r, a in profile.addresses.items() if a}
+    drivers = {r: c.driver for r, c in profile.sensors.items() if c.driver}
+    return profile.to_dict(), {r: a for r, a in profile.addresses.items() if a}, drivers
+
+
+def sensor_kinds(
+    sensor_kind: str | None, remembered: Mapping[Role, str], roles: tuple[Role, ...]
+) -> dict[Role, str]:
+    """The kind of each role's sensor: ``--sensor-kind`` (checked), else the profile's
+    drivers, else winkmon (left out)."""
+    from winkmon.drivers import WINKMON_KIND
+    from winkmon.virtual.kinds import parse_kinds
+
+    if sensor_kind:
+        kinds = parse_kinds(sensor_kind, roles)
+    else:
+        kinds = {r: k for r, k in remembered.items() if r in roles}
+    return {r: k for r, k in kinds.items() if k != WINKMON_KIND}
+
+
+def _link_kinds(kinds: Mapping[Role, str]) -> dict[Role, str]:
+    """Each role's driver kind (a model such as ``metamotion-s`` is driven as its kind)."""
+    from winkmon.virtual.kinds import emulator_entry
+
+    return {r: emulator_entry(k).link_kind for r, k in kinds.items()}
+
+
+def _rate_hz(kind: str, winkmon_rate_hz: int) -> float:
+    """The rate a sensor of ``kind`` streams at (winkmon sensors: the START rate)."""
+    from winkmon.drivers import WINKMON_KIND, device_kind
+
+    return float(winkmon_rate_hz) if kind == WINKMON_KIND else device_kind(kind).rate_hz
 
 
 def _virtual_source() -> SampleSource:
@@ -107,7 +149,8 @@ async def _record(args: argparse.Namespace) -> int:
     if path.exists() and not args.overwrite:  # say so before connecting to anything
         raise RecordingError(f"{path}: already exists (choose another name or --overwrite)")
     refuse_if_being_written(path)  # never replace a recording another winkmon is writing
-    profile_json, remembered = _profile_addresses(args)
+    profile_json, remembered, drivers = _profile_addresses(args)
+    kinds = sensor_kinds(args.sensor_kind, drivers, (Role.SACRUM, Role.LUMBAR))
     if args.lsl and profile_json is None:
         raise WinkmonError(
             f"--lsl publishes the lumbopelvic angle, which needs {args.athlete}'s calibration: "
@@ -120,10 +163,19 @@ async def _record(args: argparse.Namespace) -> int:
         sacrum=args.sacrum or remembered.get(Role.SACRUM),
         lumbar=args.lumbar or remembered.get(Role.LUMBAR),
         start=StartParams(rate_hz=args.rate),
+        kinds=_link_kinds(kinds),
     )
     async with contextlib.AsyncExitStack() as stack:
         hub: SensorHub
-        if args.virtual:
+        if args.virtual and kinds:
+            from winkmon.virtual.kinds import open_kind_rig
+
+            all_kinds = {r: kinds.get(r, "winkmon") for r in (Role.SACRUM, Role.LUMBAR)}
+            kind_rig = await stack.enter_async_context(
+                open_kind_rig(all_kinds, _virtual_source(), hub_config=config)
+            )
+            hub = kind_rig.hub
+        elif args.virtual:
             from winkmon.virtual.rig import VirtualRigConfig, open_virtual_rig
 
             rig_config = VirtualRigConfig(hub=config, mtu=args.mtu)
@@ -151,7 +203,8 @@ async def _record(args: argparse.Namespace) -> int:
             from winkmon.profiles import AthleteProfile
 
             model = AthleteProfile.from_dict(profile_json).model()
-            pipeline = Pipeline(model, {r: float(args.rate) for r in hub.roles})
+            rates = {r: _rate_hz(hub.config.kind(r), args.rate) for r in hub.roles}
+            pipeline = Pipeline(model, rates)
         session = Session(pipeline, session_start_ns=hub.session_start_ns, roles=hub.roles)
         if pipeline is not None:
             lsl = stack.enter_context(LslPublisher(session_start_ns=hub.session_start_ns))
