@@ -11,6 +11,7 @@ import pytest
 
 from winkmon.cli import main
 from winkmon.errors import RecordingError
+from winkmon.pipeline.model import AthleteModel
 from winkmon.pipeline.offline import SessionResult
 from winkmon.profiles import ProfileStore
 from winkmon.recording import Recording
@@ -21,14 +22,15 @@ SAMPLE = Path(__file__).resolve().parents[2] / "recordings" / "demo.winkmon"
 
 
 @pytest.fixture
-def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, AthleteModel]:
+    """A copy of the demo recording and the model calibrated from it."""
     monkeypatch.setattr(decode_worker, "MIN_FRAMES", 0)  # the demo is short
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     path = tmp_path / "demo.winkmon"
     shutil.copy(SAMPLE, path)
     profiles = tmp_path / "profiles"
     assert main(["calibrate", str(path), "--athlete", "Sam", "--profiles", str(profiles)]) == 0
-    return path, profiles
+    return path, ProfileStore(profiles).load("Sam").model()
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -55,10 +57,9 @@ def _same(a: SessionResult, b: SessionResult) -> None:
 
 
 def test_offloaded_decoding_gives_the_same_result(
-    session: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+    session: tuple[Path, AthleteModel], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path, profiles = session
-    model = ProfileStore(profiles).load("Sam").model()
+    path, model = session
     steps = _counting(monkeypatch)
     with Recording.open(path) as rec:
         here = analyze_recording(rec, model)
@@ -70,10 +71,9 @@ def test_offloaded_decoding_gives_the_same_result(
 
 
 def test_a_damaged_recording_is_read_as_far_as_it_goes_either_way(
-    session: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+    session: tuple[Path, AthleteModel], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path, profiles = session
-    model = ProfileStore(profiles).load("Sam").model()
+    path, model = session
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * 0.7)])  # cut off, as by a full disk
     steps = _counting(monkeypatch)
@@ -89,10 +89,9 @@ def test_a_damaged_recording_is_read_as_far_as_it_goes_either_way(
 
 
 def test_a_decoding_process_that_dies_is_a_clear_error(
-    session: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+    session: tuple[Path, AthleteModel], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path, profiles = session
-    model = ProfileStore(profiles).load("Sam").model()
+    path, model = session
 
     def dies(*args: object) -> None:
         os._exit(7)  # as if killed
@@ -111,10 +110,9 @@ def test_no_second_process_where_it_cannot_help_or_start(monkeypatch: pytest.Mon
 
 
 def test_an_error_in_the_decoding_process_is_raised_here_with_its_message(
-    session: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+    session: tuple[Path, AthleteModel], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path, profiles = session
-    model = ProfileStore(profiles).load("Sam").model()
+    path, model = session
     parent = os.getpid()
     real_open = Recording.open
 
