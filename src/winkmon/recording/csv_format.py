@@ -33,7 +33,7 @@ problem. Both give the very same numbers (both round decimal text to the nearest
 from __future__ import annotations
 
 import csv
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,7 +90,8 @@ class ImuTable:
         )
 
 
-def _fail(path: Path, line: int | None, problem: str) -> CsvImportError:
+def fail(path: Path, line: int | None, problem: str) -> CsvImportError:
+    """The import error for ``path`` (at ``line``, when known)."""
     where = f"{path}" if line is None else f"{path}, line {line}"
     return CsvImportError(f"{where}: {problem}")
 
@@ -103,11 +104,11 @@ def _rows(path: Path) -> Generator[tuple[int, list[str]], None, None]:
                 if row and any(c.strip() for c in row):
                     yield reader.line_num, row
     except OSError as exc:
-        raise _fail(path, None, f"cannot read: {exc.strerror or exc}") from None
+        raise fail(path, None, f"cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
-        raise _fail(path, None, f"not a text (UTF-8) file: {exc.reason}") from None
+        raise fail(path, None, f"not a text (UTF-8) file: {exc.reason}") from None
     except csv.Error as exc:
-        raise _fail(path, None, f"not valid CSV: {exc}") from None
+        raise fail(path, None, f"not valid CSV: {exc}") from None
 
 
 def _header(path: Path, line: int, cells: list[str]) -> tuple[list[int], bool, tuple[str, ...]]:
@@ -115,11 +116,11 @@ def _header(path: Path, line: int, cells: list[str]) -> tuple[list[int], bool, t
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise _fail(path, line, f"column {name!r} appears twice in the header")
+            raise fail(path, line, f"column {name!r} appears twice in the header")
         seen.add(name)
     missing = [c for c in REQUIRED if c not in seen]
     if missing:
-        raise _fail(
+        raise fail(
             path,
             line,
             f"missing column(s) {', '.join(missing)} (the header must name "
@@ -128,7 +129,7 @@ def _header(path: Path, line: int, cells: list[str]) -> tuple[list[int], bool, t
     mags = [c for c in MAG if c in seen]
     if mags and len(mags) != 3:
         absent = ", ".join(c for c in MAG if c not in seen)
-        raise _fail(path, line, f"magnetometer columns come as mx,my,mz; missing {absent}")
+        raise fail(path, line, f"magnetometer columns come as mx,my,mz; missing {absent}")
     has_mag = bool(mags)
     wanted = KNOWN if has_mag else REQUIRED
     index = [names.index(c) for c in wanted]
@@ -141,21 +142,28 @@ def _parse_block(
 ) -> FloatArray:
     for row, line in zip(block, lines, strict=True):
         if len(row) != width:
-            raise _fail(path, line, f"expected {width} cells, found {len(row)}")
-    cells = np.array(block, dtype=str)[:, index]
+            raise fail(path, line, f"expected {width} cells, found {len(row)}")
+    return float_cells(path, np.array(block, dtype=str)[:, index], lines, KNOWN[: len(index)])
+
+
+def float_cells(
+    path: Path, cells: npt.NDArray[np.str_], lines: Sequence[int], names: Sequence[str]
+) -> FloatArray:
+    """Text cells (rows x columns) as floats; the first one that is not a number is refused
+    with its line and its column's name."""
     try:
         return cells.astype(np.float64)
     except ValueError:
         pass
     for r, line in enumerate(lines):
-        for c, col in enumerate(KNOWN[: len(index)]):
+        for c, name in enumerate(names):
             try:
                 float(cells[r, c])
             except ValueError:
-                raise _fail(
-                    path, line, f"column {col}: {str(cells[r, c])!r} is not a number"
+                raise fail(
+                    path, line, f"column {name}: {str(cells[r, c])!r} is not a number"
                 ) from None
-    raise _fail(path, None, "unparseable numbers")  # pragma: no cover - found above
+    raise fail(path, None, "unparseable numbers")  # pragma: no cover - found above
 
 
 def read_imu_csv(path: str | Path) -> ImuTable:
@@ -191,9 +199,9 @@ def iter_imu_blocks(path: str | Path, block_rows: int = _BLOCK_ROWS) -> Iterator
     """
     p = Path(path)
     if p.is_dir():
-        raise _fail(p, None, "is a directory, not a CSV file")
+        raise fail(p, None, "is a directory, not a CSV file")
     if p.exists() and not p.is_file():
-        raise _fail(p, None, "not a regular file (a FIFO or a device); not read")
+        raise fail(p, None, "not a regular file (a FIFO or a device); not read")
     done = 0  # rows yielded by the fast reader
     try:
         for block in _fast_blocks(p, block_rows):
@@ -231,7 +239,7 @@ def _fast_blocks(p: Path, block_rows: int) -> Iterator[ImuTable]:
     rows = _rows(p)
     first = next(rows, None)
     if first is None:
-        raise _fail(p, 1, "empty file (no header row)")
+        raise fail(p, 1, "empty file (no header row)")
     header_line, header = first
     index, has_mag, ignored = _header(p, header_line, header)
     rows.close()
@@ -296,7 +304,7 @@ def _strict_blocks(p: Path, block_rows: int) -> Iterator[ImuTable]:
     rows = _rows(p)
     first = next(rows, None)
     if first is None:
-        raise _fail(p, 1, "empty file (no header row)")
+        raise fail(p, 1, "empty file (no header row)")
     header_line, header = first
     index, has_mag, ignored = _header(p, header_line, header)
     width = len(header)
@@ -326,7 +334,7 @@ def _strict_blocks(p: Path, block_rows: int) -> Iterator[ImuTable]:
         any_rows = True
         yield finish()
     if not any_rows:
-        raise _fail(p, header_line, "no data rows after the header")
+        raise fail(p, header_line, "no data rows after the header")
 
 
 def _check_block(
@@ -342,13 +350,13 @@ def _check_block(
     bad = ~np.isfinite(data)
     if bad.any():
         r, c = np.argwhere(bad)[0]
-        raise _fail(
+        raise fail(
             p, int(line_arr[r]), f"column {cols[c]}: {float(data[r, c])} is not a finite number"
         )
     huge = np.abs(data) > limits
     if huge.any():
         r, c = np.argwhere(huge)[0]
-        raise _fail(
+        raise fail(
             p,
             int(line_arr[r]),
             f"column {cols[c]}: {float(data[r, c])!r} is out of range for an IMU "
@@ -358,7 +366,7 @@ def _check_block(
     too_far = np.abs(t_s) > MAX_ABS_TIME_S
     if too_far.any():
         r = int(np.argmax(too_far))
-        raise _fail(p, int(line_arr[r]), f"time {float(t_s[r])!r} s is out of range")
+        raise fail(p, int(line_arr[r]), f"time {float(t_s[r])!r} s is out of range")
     t_us = np.rint(t_s * 1e6).astype(np.int64)
     full_t_us = t_us if prev is None else np.concatenate([[prev[0]], t_us])
     full_t_s = t_s if prev is None else np.concatenate([[prev[1]], t_s])
@@ -367,7 +375,7 @@ def _check_block(
         r = int(np.argmax(back)) + 1
         what = "repeats" if full_t_us[r] == full_t_us[r - 1] else "goes backwards"
         line = int(line_arr[r - (0 if prev is None else 1)])
-        raise _fail(
+        raise fail(
             p,
             line,
             f"time {float(full_t_s[r])!r} s {what} (previous row: {float(full_t_s[r - 1])!r} s; "

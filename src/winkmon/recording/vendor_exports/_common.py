@@ -7,15 +7,21 @@ line and what to do, in the same form as winkmon's own CSV reader.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from winkmon.errors import CsvImportError
-from winkmon.recording.csv_format import MAX_ABS_TIME_S, MAX_ABS_VALUE, FloatArray, IntArray
+from winkmon.recording.csv_format import (
+    MAX_ABS_TIME_S,
+    MAX_ABS_VALUE,
+    FloatArray,
+    IntArray,
+    fail,
+    float_cells,
+)
 
 G_M_S2 = 9.80665  #: standard gravity, m/s^2 per g (the value the vendors' "g" columns use)
 MG_TO_M_S2 = G_M_S2 / 1000.0
@@ -24,11 +30,6 @@ MAX_HEADER_LINES = 40  #: a vendor header (column names) must be within the firs
 
 Kind = Literal["acc", "gyr"]
 KIND_NAME = {"acc": "accelerometer", "gyr": "gyroscope"}
-
-
-def fail(path: Path, line: int | None, problem: str) -> CsvImportError:
-    where = f"{path}" if line is None else f"{path}, line {line}"
-    return CsvImportError(f"{where}: {problem}")
 
 
 def read_head_lines(path: Path, max_bytes: int = 1 << 16) -> list[str]:
@@ -144,20 +145,7 @@ def numbers(
     cells = np.array([[r[c] for c in cols] for r in rows], dtype=str)
     if decimal_comma:
         cells = np.char.replace(cells, ",", ".")
-    try:
-        values = cells.astype(np.float64)
-    except ValueError:
-        values = None
-    if values is None:
-        for r, line in enumerate(lines):
-            for c, name in enumerate(names):
-                try:
-                    float(cells[r, c])
-                except ValueError:
-                    raise fail(
-                        path, line, f"column {name}: {str(cells[r, c])!r} is not a number"
-                    ) from None
-        raise fail(path, None, "unparseable numbers")  # pragma: no cover - found above
+    values = float_cells(path, cells, lines, names)
     bad = ~np.isfinite(values)
     if bad.any():
         r, c = np.argwhere(bad)[0]
@@ -217,3 +205,12 @@ def header_index(names: Sequence[str], wanted: Sequence[str]) -> list[int] | Non
         return [list(names).index(w) for w in wanted]
     except ValueError:
         return None
+
+
+def imu_kind(names: Sequence[str], axes: Mapping[Kind, tuple[Sequence[str], float]]) -> Kind | None:
+    """Which kind of ``axes`` (its three column names and scale per kind) the header
+    ``names`` (already normalised) has all the columns of; None if neither."""
+    for kind, (cols, _) in axes.items():
+        if header_index(names, cols) is not None:
+            return kind
+    return None

@@ -36,12 +36,13 @@ from winkmon.recording.vendor_exports._common import (
     data_rows,
     fail,
     header_index,
+    imu_kind,
     integers,
     numbers,
 )
 
 NAME = "MetaBase"
-AXES = {
+AXES: dict[Kind, tuple[tuple[str, str, str], float]] = {
     "acc": (("x-axis (g)", "y-axis (g)", "z-axis (g)"), G_M_S2),
     "gyr": (("x-axis (deg/s)", "y-axis (deg/s)", "z-axis (deg/s)"), DEG_TO_RAD),
 }
@@ -56,9 +57,9 @@ def sniff(first_line: str) -> Kind | str | None:
     names = _names(first_line)
     if len(names) < 3 or names[0] != "epoc (ms)" or not names[1].startswith("timestamp ("):
         return None
-    for kind, (axes, _) in AXES.items():
-        if header_index(names, axes) is not None:
-            return "acc" if kind == "acc" else "gyr"
+    kind = imu_kind(names, AXES)
+    if kind is not None:
+        return kind
     return f"a {NAME} file that is not Accelerometer or Gyroscope (columns: {first_line.strip()})"
 
 

@@ -33,13 +33,14 @@ from winkmon.recording.vendor_exports._common import (
     data_rows,
     fail,
     header_index,
+    imu_kind,
     integers,
     numbers,
 )
 
 NAME = "Polar Sensor Logger"
 PREFIX = ("phone timestamp", "sensor timestamp [ns]")
-AXES = {
+AXES: dict[Kind, tuple[tuple[str, str, str], float]] = {
     "acc": (("x [mg]", "y [mg]", "z [mg]"), MG_TO_M_S2),
     "gyr": (("x [dps]", "y [dps]", "z [dps]"), DEG_TO_RAD),
 }
@@ -55,9 +56,9 @@ def sniff(first_line: str) -> Kind | str | None:
     names = _names(first_line)
     if tuple(names[:2]) != PREFIX and names[:1] != ["phone timestamp"]:
         return None
-    for kind, (axes, _) in AXES.items():
-        if header_index(names, axes) is not None:
-            return "acc" if kind == "acc" else "gyr"
+    kind = imu_kind(names, AXES)
+    if kind is not None:
+        return kind
     rest = ";".join(first_line.split(";")[1:]).strip() or "no data columns"
     return f"a {NAME} file that is not ACC or GYRO (columns: {rest})"
 
