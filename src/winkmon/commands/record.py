@@ -109,13 +109,6 @@ def _link_kinds(kinds: Mapping[Role, str]) -> dict[Role, str]:
     return {r: emulator_entry(k).link_kind for r, k in kinds.items()}
 
 
-def _rate_hz(kind: str, winkmon_rate_hz: int) -> float:
-    """The rate a sensor of ``kind`` streams at (winkmon sensors: the START rate)."""
-    from winkmon.drivers import WINKMON_KIND, device_kind
-
-    return float(winkmon_rate_hz) if kind == WINKMON_KIND else device_kind(kind).rate_hz
-
-
 def _virtual_source() -> SampleSource:
     try:
         from winkmon.virtual.sim_source import SimSource
@@ -203,7 +196,9 @@ async def _record(args: argparse.Namespace) -> int:
             from winkmon.profiles import AthleteProfile
 
             model = AthleteProfile.from_dict(profile_json).model()
-            rates = {r: _rate_hz(hub.config.kind(r), args.rate) for r in hub.roles}
+            from winkmon.drivers import stream_rate_hz
+
+            rates = {r: stream_rate_hz(hub.config.kind(r), args.rate) for r in hub.roles}
             pipeline = Pipeline(model, rates)
         session = Session(pipeline, session_start_ns=hub.session_start_ns, roles=hub.roles)
         if pipeline is not None:

@@ -84,6 +84,11 @@ def device_kind(name: str) -> DeviceKind:
     return kind
 
 
+def stream_rate_hz(kind: str, winkmon_rate_hz: float) -> float:
+    """The rate a sensor of ``kind`` streams at, Hz (winkmon sensors: the START rate asked)."""
+    return float(winkmon_rate_hz) if kind == WINKMON_KIND else device_kind(kind).rate_hz
+
+
 def kind_of_decoder(decoder: str) -> DeviceKind | None:
     """The kind whose notifications a recording's segment names with ``decoder``."""
     for kind in KINDS.values():

@@ -66,13 +66,6 @@ def demo_title(sensor_kind: str = "winkmon") -> str:
     return "virtual sensors (" + ", ".join(f"{r.label} {k}" for r, k in kinds.items()) + ")"
 
 
-def _kind_rate(kind: str, winkmon_rate_hz: int) -> float:
-    """The rate a sensor of ``kind`` streams at (winkmon sensors: the START rate)."""
-    from winkmon.drivers import WINKMON_KIND, device_kind
-
-    return float(winkmon_rate_hz) if kind == WINKMON_KIND else device_kind(kind).rate_hz
-
-
 def sensor_hub(profile: Any, rate_hz: int = 200) -> HubOpener:
     """The athlete's own sensors, by the addresses in their profile (else found by scan)."""
 
@@ -80,6 +73,7 @@ def sensor_hub(profile: Any, rate_hz: int = 200) -> HubOpener:
     async def opener() -> AsyncIterator[tuple[Any, Pipeline]]:
         from winkmon.ble.config import HubConfig
         from winkmon.ble.hub import open_hub
+        from winkmon.drivers import stream_rate_hz
         from winkmon.protocol.records import StartParams
 
         addr = profile.addresses
@@ -93,7 +87,7 @@ def sensor_hub(profile: Any, rate_hz: int = 200) -> HubOpener:
             kinds={r: c.driver for r, c in profile.sensors.items() if c.driver},
         )
         async with open_hub(config) as hub:
-            rates = {r: _kind_rate(config.kind(r), rate_hz) for r in roles}
+            rates = {r: stream_rate_hz(config.kind(r), rate_hz) for r in roles}
             yield hub, Pipeline(profile.model(), rates, PipelineConfig())
 
     return opener
