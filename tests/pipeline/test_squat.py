@@ -361,3 +361,11 @@ def test_the_compiled_tracker_gives_exactly_what_its_source_gives() -> None:
     for got, want in zip(native[:3], python[:3], strict=True):
         np.testing.assert_array_equal(got, want)
     assert native[3] == python[3]
+
+
+def test_the_trackers_phase_numbers_are_the_phases() -> None:
+    from winkmon.pipeline import squat
+    from winkmon.pipeline.events import Phase
+
+    phases = [squat.IDLE, squat.DESCENT, squat.BOTTOM, squat.ASCENT]
+    assert phases == [int(p) for p in (Phase.IDLE, Phase.DESCENT, Phase.BOTTOM, Phase.ASCENT)]

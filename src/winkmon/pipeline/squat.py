@@ -59,6 +59,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -165,6 +166,12 @@ PELVIS_TUCK_CUE_DEG = 5.0
 
 ZONE_UNKNOWN, ZONE_EXTENSION = int(Zone.UNKNOWN), int(Zone.EXTENSION)
 ZONE_LOST, ZONE_FLEXION = int(Zone.EXTENSION_LOST), int(Zone.FLEXION)
+# The phases as plain ints (the values of :class:`Phase`; a test checks): the tracker compares
+# them for every sample, and compiled code compares ints natively, enum members not.
+IDLE: Final = 0
+DESCENT: Final = 1
+BOTTOM: Final = 2
+ASCENT: Final = 3
 
 
 class SquatTracker:
@@ -198,7 +205,21 @@ class SquatTracker:
         self._k_bias = dt / self.p.bias_tau_s
         self._k_bias_quiet = dt / self.p.bias_quiet_tau_s
         self._v_keep = 1.0 - dt / self.p.v_leak_tau_s
-        self._max_phase_s = self.p.max_phase_s
+        mp = self.p.max_phase_s
+        self._max_phase_s = [mp[Phase(k)] for k in (IDLE, DESCENT, BOTTOM, ASCENT)]
+        # The tunables the per-sample paths read, as plain attributes (read for every sample).
+        p = self.p
+        self._v_slow, self._v_start, self._v_ascent = p.v_slow_m_s, p.v_start_m_s, p.v_ascent_m_s
+        self._v_next, self._descent_acc = p.v_next_m_s, p.descent_acc_m_s2
+        self._commit_depth, self._max_depth = p.commit_depth_m, p.max_depth_m
+        self._max_speed, self._max_rep_s, self._top_hold_s = (
+            p.max_speed_m_s,
+            p.max_rep_s,
+            p.top_hold_s,
+        )
+        self._min_swing, self._back_up_fraction = p.min_swing_tilt_deg, p.back_up_tilt_fraction
+        self._flexion_deg, self._loss_deg = thresholds.flexion_deg, thresholds.loss_deg
+        self._min_depth_cm = thresholds.min_depth_cm
         self._v_keep_rep = 1.0 - dt / self.p.rep_v_leak_tau_s
         self._z_keep = 1.0 - dt / self.p.leak_tau_s
         self._v = 0.0
@@ -211,7 +232,7 @@ class SquatTracker:
         self._qm = 0.0  # running mean and variance of the vertical acceleration ("quiet")
         self._qv = 1.0
         self._quiet_n = 0
-        self._phase = Phase.IDLE
+        self._phase = IDLE
         self._red = False
         self._amber = False
         self._slow_t = 0.0  # last time the pelvis was not moving down (the top)
@@ -315,9 +336,9 @@ class SquatTracker:
         v = self._v
         rep = self._rep
         if rep is None:
-            if v > -self.p.v_slow_m_s:
+            if v > -self._v_slow:
                 self._slow_t, self._slow_z = t, self._z
-            elif v < -self.p.v_start_m_s and have_acc and self._back_date():
+            elif v < -self._v_start and have_acc and self._back_date():
                 rep = self._rep = _RepState(self._slow_t, self._slow_z, self._set_angle())
                 # Depth is integrated from the moment the pelvis began to move down, with up
                 # to ``pre_roll_s`` of the rest before it (a slow descent's start is vague;
@@ -333,7 +354,7 @@ class SquatTracker:
                     rep.acc.pop()  # _track appends this sample
                     rep.z.pop()
                     rep.g.pop()
-                self._phase = Phase.DESCENT
+                self._phase = DESCENT
         if rep is not None:
             self._track(rep, t, angle, sustained, a, raw, tilt, have_acc, quiet_long, events)
 
@@ -400,7 +421,7 @@ class SquatTracker:
         history = self._history.append
         bias = self._bias
         inf, nan = math.inf, math.nan
-        idle, bottom = int(Phase.IDLE), int(Phase.BOTTOM)
+        idle, bottom = IDLE, BOTTOM
         for i in range(len(ts)):
             t, angle, acc, gyr, alt, tilt = ts[i], angles[i], accs[i], gyrs[i], alts[i], tilts[i]
             # Offsets of the vertical accelerations (sacrum; lumbar, which stands in for it
@@ -510,7 +531,6 @@ class SquatTracker:
         quiet_long: bool,
         events: list[Event],
     ) -> None:
-        th = self.th
         rep.acc.append(raw)
         rep.z.append(self._z)
         rep.g.append(tilt)
@@ -519,7 +539,8 @@ class SquatTracker:
                 # the rep's first tilt (it may have begun before this sample)
                 known = [x for x in rep.g if x == x]
                 rep.tilt0, rep.tilt_max = known[0], max(known)
-            rep.tilt_max = max(rep.tilt_max, tilt)
+            if tilt > rep.tilt_max:  # max(), without the call
+                rep.tilt_max = tilt
         if not have_acc:
             rep.missing_acc += 1
         depth = rep.z0 - self._z
@@ -527,89 +548,87 @@ class SquatTracker:
         phase = self._phase
         if depth > rep.max_depth:
             rep.max_depth, rep.bottom_s, rep.bottom_i = depth, t, len(rep.acc) - 1
-        if (
-            phase == Phase.DESCENT
-            and rep.max_depth < self.p.commit_depth_m
-            and v > -self.p.v_slow_m_s
-        ):
+        if phase == DESCENT and rep.max_depth < self._commit_depth and v > -self._v_slow:
             # Stopped going down before getting anywhere: a step, a sway, a bounce.
             self._finish(rep, t, complete=False, events=events)
             return
-        if phase == Phase.DESCENT and v > -self.p.v_slow_m_s:
-            phase = Phase.BOTTOM
+        if phase == DESCENT and v > -self._v_slow:
+            phase = BOTTOM
             rep.phase_start = t
-        elif phase == Phase.BOTTOM and v > self.p.v_ascent_m_s:
-            phase = Phase.ASCENT
+        elif phase == BOTTOM and v > self._v_ascent:
+            phase = ASCENT
             rep.phase_start = t
             rep.top_z, rep.top_s, rep.top_i = self._z, t, len(rep.acc)
             rep.arrived = False
-        elif phase == Phase.BOTTOM and v < -self.p.v_start_m_s:
-            phase = Phase.DESCENT
+        elif phase == BOTTOM and v < -self._v_start:
+            phase = DESCENT
             rep.phase_start = t
-        elif phase == Phase.ASCENT:
-            if rep.arrived and a < -self.p.descent_acc_m_s2:
+        elif phase == ASCENT:
+            if rep.arrived and a < -self._descent_acc:
                 rep.pushed_down = True  # accelerating down again after the top
-            if v > self.p.v_slow_m_s or not rep.arrived:
+            if v > self._v_slow or not rep.arrived:
                 # Still going up: the top is where the upward motion stops.
                 rep.top_z, rep.top_s, rep.top_i = self._z, t, len(rep.acc)
-                rep.arrived = v <= self.p.v_slow_m_s
+                rep.arrived = v <= self._v_slow
                 rep.pushed_down = False
-            elif depth > 0.7 * rep.max_depth and v < -self.p.v_start_m_s:
+            elif depth > 0.7 * rep.max_depth and v < -self._v_start:
                 # Barely came up before going down again: still the same rep (a bounce).
-                phase = Phase.DESCENT
+                phase = DESCENT
                 rep.phase_start = t
         self._phase = phase
 
-        deep = rep.max_depth * 100 >= th.min_depth_cm
+        deep = rep.max_depth * 100 >= self._min_depth_cm
         if deep and not rep.confirmed:
             self._confirm(rep, events)
         rep.samples += 1
-        if math.isnan(angle):
+        if angle != angle:  # NaN
             rep.missing_angle += 1
             rep.missing_t.append(t)
         else:
             if angle > rep.peak:
                 rep.peak, rep.peak_s, rep.peak_phase = angle, t, phase
-        if not math.isnan(sustained) and self.angle_available:
-            rep.sustained_max = max(rep.sustained_max, sustained)
-            if sustained > th.flexion_deg and rep.onset_s is None:
+        if sustained == sustained and self.angle_available:
+            if sustained > rep.sustained_max:  # max(), without the call
+                rep.sustained_max = sustained
+            flexion_deg = self._flexion_deg
+            if sustained > flexion_deg and rep.onset_s is None:
                 rep.onset_s, rep.onset_depth = t, depth
-            if deep and not rep.alerted_flexion and sustained > th.flexion_deg:
+            if deep and not rep.alerted_flexion and sustained > flexion_deg:
                 rep.alerted_flexion = True
                 events.append(Alert(AlertLevel.FLEXION, t, rep.number, sustained, rep.set_angle))
-            lost = not math.isnan(rep.set_angle) and sustained - rep.set_angle > th.loss_deg
-            if deep and lost and sustained <= th.flexion_deg and not rep.alerted_loss:
+            set_angle = rep.set_angle
+            lost = set_angle == set_angle and sustained - set_angle > self._loss_deg
+            if deep and lost and sustained <= flexion_deg and not rep.alerted_loss:
                 rep.alerted_loss = True
                 events.append(
                     Alert(AlertLevel.EXTENSION_LOST, t, rep.number, sustained, rep.set_angle)
                 )
 
-        if phase == Phase.ASCENT:
+        if phase == ASCENT:
             # Came at least halfway up: by the integrated height, or, drift-free, by the
             # pelvis's tilt (when the rep tilts it enough to tell).
             swing = rep.tilt_max - rep.tilt0
             back_up = rep.top_z - rep.z0 > -0.5 * rep.max_depth or (
-                swing >= self.p.min_swing_tilt_deg
-                and tilt - rep.tilt0 < self.p.back_up_tilt_fraction * swing
+                swing >= self._min_swing and tilt - rep.tilt0 < self._back_up_fraction * swing
             )
             # The next rep has begun (back to back), or the athlete stands at the top.
             # (A velocity that only drifts below zero after the ascent is not a descent: the
             # pelvis must be accelerating down.)
-            down_again = back_up and v < -self.p.v_next_m_s and rep.pushed_down
-            at_top = back_up and (t - rep.top_s >= self.p.top_hold_s or quiet_long)
+            down_again = back_up and v < -self._v_next and rep.pushed_down
+            at_top = back_up and (t - rep.top_s >= self._top_hold_s or quiet_long)
             if down_again or at_top:
                 self._finish(rep, rep.top_s, complete=True, events=events, next_rep=down_again)
                 return
         too_long = (
-            t - rep.start_s > self.p.max_rep_s
-            or depth > self.p.max_depth_m  # integration ran away (lost data): not a real squat
-            or abs(v) > self.p.max_speed_m_s
+            t - rep.start_s > self._max_rep_s
+            or depth > self._max_depth  # integration ran away (lost data): not a real squat
+            or abs(v) > self._max_speed
             or t - rep.phase_start > self._max_phase_s[phase]
         )
         lost_sacrum = rep.missing_acc * self.dt > 0.3
         if too_long or lost_sacrum:
             # A counted rep whose data then stopped is reported with what was measured.
-            if phase == Phase.ASCENT and rep.top_i > 0:
+            if phase == ASCENT and rep.top_i > 0:
                 self._finish(rep, rep.top_s, complete=lost_sacrum, events=events)
             else:
                 self._finish(rep, t, complete=lost_sacrum and rep.confirmed, events=events)
@@ -629,7 +648,7 @@ class SquatTracker:
             tt, x, _, zz, _ = recent[k]
             if tt < t_now - self.p.back_date_s or tt < self._last_end_t:
                 break
-            if x < -self.p.descent_acc_m_s2:
+            if x < -self._descent_acc:
                 pushed = True
             elif pushed and k < len(recent) - 1:
                 onset = (tt, zz)
@@ -664,7 +683,7 @@ class SquatTracker:
         next_rep: bool = False,
     ) -> None:
         self._rep = None
-        self._phase = Phase.IDLE
+        self._phase = IDLE
         self._last_end_t = t_end
         top_i = rep.top_i
         if next_rep and not rep.missing_acc:
@@ -683,7 +702,7 @@ class SquatTracker:
             nxt.z.extend(rep.z[top_i:])
             nxt.g.extend(rep.g[top_i:])
             self._rep = nxt
-            self._phase = Phase.DESCENT
+            self._phase = DESCENT
             self._slow_t, self._slow_z = t_end, z_top
         else:
             self._slow_t, self._slow_z = t_end, self._z
@@ -699,7 +718,7 @@ class SquatTracker:
                 t_i = rep.start_s + (i + 1 - rep.pre) * self.dt
                 a_i = rep.acc[i] - bias
                 recent.append((t_i, a_i, rep.acc[i], rep.z[i], rep.g[i]))
-                if braking and a_i > -self.p.descent_acc_m_s2:
+                if braking and a_i > -self._descent_acc:
                     braking = False
                     self._last_end_t = t_i
         if not complete:
@@ -851,7 +870,7 @@ class _RepState:
         self.missing_t: list[float] = []  #: when the angle was missing
         self.peak = -math.inf
         self.peak_s = start_s
-        self.peak_phase = int(Phase.DESCENT)
+        self.peak_phase = DESCENT
         self.sustained_max = -math.inf
         self.phase_start = start_s
         self.onset_s: float | None = None
