@@ -136,32 +136,36 @@ class EnvelopeClock:
             frame_ref[a:b] = self._ref_s
             k = a + int(np.argmin(delay[a:b]))
             if self._win_min is None or delay[k] < self._win_min[1]:
-                self._win_min = (dev_us[k] / 1e6, float(delay[k]))
+                self._win_min = (int(dev_us[k]) / 1e6, float(delay[k]))
         fi = np.asarray(sample_frame, dtype=np.int64)
         dev_s = np.asarray(sample_dev_us, dtype=np.int64) / 1e6
         return dev_s + frame_offset[fi] + frame_drift[fi] * (dev_s - frame_ref[fi])
 
     def _close_window(self) -> None:
+        """Add the finished window's minimum and fit the line again (plain floats: about 90
+        points, once per window and sensor, where numpy's per-call cost would dominate)."""
         if self._win_min is None:
             return
         self._min_t.append(self._win_min[0])
         self._min_d.append(self._win_min[1])
         self._win_min = None
-        t = np.array(self._min_t, dtype=np.float64)
-        d = np.array(self._min_d, dtype=np.float64)
-        if len(t) < 5:
-            self._offset_s, self._ref_s, self._drift = float(d.min()), float(t[-1]), 0.0
+        t, d = self._min_t, self._min_d
+        n = len(t)
+        if n < 5:
+            self._offset_s, self._ref_s, self._drift = min(d), t[-1], 0.0
             return
-        t0 = float(t[-1])
-        x = t - t0
-        xm, dm = x.mean(), d.mean()
-        var = float(np.dot(x - xm, x - xm))
-        slope = float(np.dot(x - xm, d - dm)) / var if var > 0 else 0.0
+        t0 = t[-1]
+        x = [ti - t0 for ti in t]
+        xm, dm = sum(x) / n, sum(d) / n
+        xc = [xi - xm for xi in x]
+        var = sum([c * c for c in xc])
+        cov = sum([c * (di - dm) for c, di in zip(xc, d, strict=True)])
+        slope = cov / var if var > 0 else 0.0
         slope = min(max(slope, -self.max_drift), self.max_drift)
         intercept = dm - slope * xm
-        resid = d - (intercept + slope * x)
-        k = max(0, len(resid) // 10)
+        resid = sorted([di - (intercept + slope * xi) for xi, di in zip(x, d, strict=True)])
         self._drift = slope
-        # The fitted line runs through the middle of the minima; the envelope is their edge.
-        self._offset_s = float(intercept + np.partition(resid, k)[k])
+        # The fitted line runs through the middle of the minima; the envelope is their edge
+        # (the 10th percentile of the residuals).
+        self._offset_s = intercept + resid[n // 10]
         self._ref_s = t0

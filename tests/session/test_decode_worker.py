@@ -125,3 +125,52 @@ def test_an_error_in_the_decoding_process_is_raised_here_with_its_message(
     with Recording.open(path) as rec, pytest.raises(RecordingError) as err:
         analyze_recording(rec, model, offload=True)
     assert str(err.value) == f"{path}: file is truncated or corrupted (as found by the child)"
+
+
+def test_a_chain_run_in_the_decoding_process_gives_what_it_gives_here(
+    session: tuple[Path, AthleteModel],
+) -> None:
+    """The sacrum's chain in the child: the same outputs, and its counters come back."""
+    import sqlite3
+
+    from winkmon.pipeline.chain import ChainOutput
+    from winkmon.pipeline.pipeline import Pipeline
+    from winkmon.protocol.constants import Role
+    from winkmon.session.decode_worker import ChainedBatch, DecodeSummary, decoded_steps
+    from winkmon.session.offline import iter_decoded
+
+    path, model = session
+    with sqlite3.connect(path) as db:  # lost notifications: the chain bridges them
+        db.execute("DELETE FROM frames WHERE role = ? AND id % 40 = 0", (int(Role.SACRUM),))
+    db.close()
+    with Recording.open(path) as rec:
+        rates = {r: rec.sensors[r].rate_hz for r in (Role.SACRUM, Role.LUMBAR)}
+        here = Pipeline(model, rates)
+        expected = [here.chains[b.role].process(b) for b in iter_decoded(rec) if len(b)]
+    away = Pipeline(model, rates)
+    summary = DecodeSummary()
+    got: list[ChainOutput] = []
+    for step in decoded_steps(
+        path,
+        [Role.SACRUM, Role.LUMBAR],
+        partial_ok=False,
+        summary=summary,
+        chains={Role.SACRUM: away.chains[Role.SACRUM]},
+    ):
+        for item in step.batches:
+            if isinstance(item, ChainedBatch):
+                assert item.role is Role.SACRUM
+                got.append(item.output)
+            else:
+                assert item.role is Role.LUMBAR  # the lumbar's chain stays here
+                got.append(away.chains[item.role].process(item))
+    assert len(got) == len(expected) > 2
+    for g, e in zip(got, expected, strict=True):
+        for name in ChainOutput.__dataclass_fields__:
+            np.testing.assert_array_equal(getattr(g, name), getattr(e, name), err_msg=name)
+    sacrum = here.chains[Role.SACRUM]
+    assert sacrum.bridged_samples > 0
+    assert summary.chain_counts == {
+        Role.SACRUM: (sacrum.restarts, sacrum.bridged_samples, sacrum.settled_samples)
+    }
+    assert away.chains[Role.SACRUM].bridged_samples == 0  # this copy never ran

@@ -24,7 +24,7 @@ import numpy as np
 from winkmon.errors import WinkmonError
 from winkmon.orientation import DEFAULT_METHOD, FilterFactory
 from winkmon.pipeline.align import GridAligner, GridBlock
-from winkmon.pipeline.chain import SensorChain
+from winkmon.pipeline.chain import ChainOutput, SensorChain
 from winkmon.pipeline.events import AngleBlock, Event, Gap, StepResult
 from winkmon.pipeline.model import AthleteModel
 from winkmon.pipeline.squat import SquatTracker
@@ -99,6 +99,14 @@ class Pipeline:
         if len(batch) == 0 or batch.role not in self.chains:
             return
         self.aligner.push(batch.role, self.chains[batch.role].process(batch))
+
+    def push_chained(self, role: Role, output: ChainOutput) -> None:
+        """What :meth:`push` gives the aligner, for a batch put through a copy of this
+        pipeline's chain for ``role`` elsewhere (a decoding process; the chain's output
+        depends only on its sensor's batches in order)."""
+        if len(output) == 0 or role not in self.chains:
+            return
+        self.aligner.push(role, output)
 
     def pull(self) -> StepResult:
         """What the samples pushed so far made ready."""

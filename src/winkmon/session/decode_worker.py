@@ -8,6 +8,12 @@ source event in order; the caller pushes them into its pipeline and pulls once p
 :meth:`Session.handle` does. The output is the same, bit for bit (a test compares them), and a
 machine with two cores does both halves at once.
 
+To even the halves out, the child can also run some sensors' chains (orientation filter,
+inclination, vertical acceleration; :class:`~winkmon.pipeline.chain.SensorChain`): a chain
+depends only on its own sensor's batches, in order, so it gives the same output in either
+process. Those sensors' steps then carry :class:`ChainedBatch` es, which the caller hands to
+:meth:`~winkmon.pipeline.pipeline.Pipeline.push_chained`.
+
 The child gets the recording's path (it opens its own read-only connection) and sends back,
 per source event, its batches and the frames it held (for progress), then the decoding
 counters, the damage a partial read met and the session's orphan counts. An error in the child
@@ -23,15 +29,21 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from winkmon.errors import RecordingError
 from winkmon.protocol.constants import Role
 from winkmon.samples import SampleBatch
 from winkmon.stream import StreamStats
+
+if TYPE_CHECKING:
+    from winkmon.pipeline.chain import ChainOutput, SensorChain
 
 log = logging.getLogger(__name__)
 
@@ -41,21 +53,32 @@ MIN_FRAMES = 20_000
 
 
 @dataclass(frozen=True, slots=True)
-class DecodedStep:
-    """The sample batches one source event gave (in the session's order), and the DATA
-    notifications it held."""
+class ChainedBatch:
+    """A sample batch already through its sensor's chain, in the child."""
 
-    batches: list[SampleBatch]
+    role: Role
+    output: ChainOutput
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedStep:
+    """The sample batches one source event gave (in the session's order; those of sensors
+    whose chain runs in the child as :class:`ChainedBatch`), and the DATA notifications it
+    held."""
+
+    batches: list[SampleBatch | ChainedBatch]
     frames: int
 
 
 @dataclass(slots=True)
 class DecodeSummary:
-    """What the child knows at the end: counters per sensor, damage met, orphan frames."""
+    """What the child knows at the end: counters per sensor, damage met, orphan frames, and
+    the counters of the chains it ran (``restarts``, ``bridged_samples``, ``settled_samples``)."""
 
     stats: dict[Role, StreamStats] = field(default_factory=dict)
     damage: str | None = None
     orphans: dict[Role, int] = field(default_factory=dict)
+    chain_counts: dict[Role, tuple[int, int, int]] = field(default_factory=dict)
 
 
 def can_offload(frames: int) -> bool:
@@ -75,13 +98,16 @@ def _child(
     path: Path,
     partial_ok: bool,
     roles: list[Role],
+    chains: dict[Role, SensorChain],
 ) -> None:
-    """The child's whole life: decode, send, close. Never raises (errors are sent)."""
+    """The child's whole life: decode (and run ``chains``), send, close. Never raises (errors
+    are sent)."""
     from winkmon.recording import Recording
     from winkmon.session.contract import NotificationBlock
     from winkmon.session.player import RecordingPlayer
     from winkmon.session.session import Session
 
+    sender = _Sender(conn)
     try:
         with Recording.open(path, partial_ok=partial_ok) as rec:
             player = RecordingPlayer(rec)
@@ -97,30 +123,89 @@ def _child(
                 session.handle(event)
                 frames = len(event) if isinstance(event, NotificationBlock) else 0
                 if ready or frames:
-                    conn.send(DecodedStep(ready, frames))
+                    sender.send(DecodedStep(_chained(ready, chains), frames))
                     ready.clear()
-            conn.send(DecodeSummary(session.stats, rec.damage, dict(session.orphans)))
+            counts = {
+                r: (c.restarts, c.bridged_samples, c.settled_samples) for r, c in chains.items()
+            }
+            sender.send(DecodeSummary(session.stats, rec.damage, dict(session.orphans), counts))
     except BaseException as exc:  # sent to the parent, which raises it again
         # If the parent is gone (a broken pipe), there is no one to tell: end quietly.
         with contextlib.suppress(Exception):
             try:
-                conn.send(exc)
+                sender.send(exc)
             except (pickle.PicklingError, TypeError, AttributeError):
-                conn.send(RecordingError(f"{path}: {exc}"))  # unpicklable: its message
+                sender.send(RecordingError(f"{path}: {exc}"))  # unpicklable: its message
     finally:
+        sender.close()
         conn.close()
 
 
+class _Sender:
+    """The child's messages: pickled in the decoding thread, written to the pipe by a thread
+    of their own, up to ``depth`` ahead. A pipe holds far less than one step's batches, so a
+    plain ``send`` would hold the decoding up until the parent has read each step: the two
+    processes would take turns instead of working at once. If the parent is gone, the rest is
+    dropped (there is no one to tell)."""
+
+    def __init__(self, conn: multiprocessing.connection.Connection, depth: int = 8) -> None:
+        self._conn = conn
+        self._queue: queue.Queue[memoryview | None] = queue.Queue(maxsize=depth)
+        self._broken = False
+        self._thread = threading.Thread(target=self._write, name="winkmon-decode-send")
+        self._thread.start()
+
+    def send(self, msg: object) -> None:
+        """Queue a message (raises here if it cannot be pickled)."""
+        self._queue.put(ForkingPickler.dumps(msg))
+
+    def close(self) -> None:
+        """Write what is queued, then stop the thread."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _write(self) -> None:
+        while (data := self._queue.get()) is not None:
+            if not self._broken:
+                try:
+                    self._conn.send_bytes(data)
+                except OSError:  # the parent is gone
+                    self._broken = True
+
+
+def _chained(
+    batches: list[SampleBatch], chains: dict[Role, SensorChain]
+) -> list[SampleBatch | ChainedBatch]:
+    """The batches, those of ``chains``' sensors through their chain (as
+    :meth:`Pipeline.push <winkmon.pipeline.pipeline.Pipeline.push>` would: empty ones skipped)."""
+    if not chains:
+        return list(batches)
+    out: list[SampleBatch | ChainedBatch] = []
+    for b in batches:
+        chain = chains.get(b.role)
+        if chain is None:
+            out.append(b)
+        elif len(b):
+            out.append(ChainedBatch(b.role, chain.process(b)))
+    return out
+
+
 def decoded_steps(
-    path: Path, roles: list[Role], *, partial_ok: bool, summary: DecodeSummary
+    path: Path,
+    roles: list[Role],
+    *,
+    partial_ok: bool,
+    summary: DecodeSummary,
+    chains: dict[Role, SensorChain] | None = None,
 ) -> Iterator[DecodedStep]:
     """The decoded steps of a recording, from a child process (see the module doc).
-    ``summary`` is filled in at the end."""
+    ``chains``: sensors whose chain runs in the child (fresh chains, forked with it; the
+    caller's own copies stay unused). ``summary`` is filled in at the end."""
     ctx = multiprocessing.get_context("fork")
     parent_end, child_end = ctx.Pipe(duplex=False)
     proc = ctx.Process(
         target=_child,
-        args=(child_end, path, partial_ok, roles),
+        args=(child_end, path, partial_ok, roles, dict(chains or {})),
         name="winkmon-decode",
         daemon=True,
     )
@@ -140,6 +225,7 @@ def decoded_steps(
                 yield msg
             elif isinstance(msg, DecodeSummary):
                 summary.stats, summary.damage, summary.orphans = msg.stats, msg.damage, msg.orphans
+                summary.chain_counts = msg.chain_counts
                 return
             elif isinstance(msg, BaseException):
                 raise msg
@@ -152,4 +238,11 @@ def decoded_steps(
         proc.join()
 
 
-__all__ = ["MIN_FRAMES", "DecodeSummary", "DecodedStep", "can_offload", "decoded_steps"]
+__all__ = [
+    "MIN_FRAMES",
+    "ChainedBatch",
+    "DecodeSummary",
+    "DecodedStep",
+    "can_offload",
+    "decoded_steps",
+]

@@ -20,7 +20,7 @@ from winkmon.recording.replay import Replay
 from winkmon.samples import SampleBatch
 from winkmon.session.contract import NotificationBlock, SourceEvent, StreamStarted
 from winkmon.session.decode import WINKMON_DECODER
-from winkmon.session.decode_worker import DecodeSummary, can_offload, decoded_steps
+from winkmon.session.decode_worker import ChainedBatch, DecodeSummary, can_offload, decoded_steps
 from winkmon.session.player import RecordingPlayer
 from winkmon.session.session import Session
 from winkmon.stream import StreamStats
@@ -92,11 +92,23 @@ def _analyze_offloaded(
     """:func:`analyze_recording` with the decoding in a child process: the batches of each
     source event pushed, then one pull, as :meth:`Session.handle` does."""
     summary = DecodeSummary()
-    steps = decoded_steps(recording.path, roles, partial_ok=recording.partial_ok, summary=summary)
+    # With both sensors, the sacrum's chain (its orientation filter) runs in the child too:
+    # that evens out the two processes' work (see decode_worker).
+    in_child = {Role.SACRUM: pipeline.chains[Role.SACRUM]} if len(pipeline.chains) == 2 else {}
+    steps = decoded_steps(
+        recording.path,
+        roles,
+        partial_ok=recording.partial_ok,
+        summary=summary,
+        chains=in_child,
+    )
     for step in steps:
         if step.batches:
             for batch in step.batches:
-                pipeline.push(batch)
+                if isinstance(batch, ChainedBatch):
+                    pipeline.push_chained(batch.role, batch.output)
+                else:
+                    pipeline.push(batch)
             out = pipeline.pull()
             if len(out.angles) or out.events:
                 collector(out)
@@ -105,6 +117,9 @@ def _analyze_offloaded(
     out = pipeline.finish()
     if len(out.angles) or out.events:
         collector(out)
+    for role, (restarts, bridged, settled) in summary.chain_counts.items():
+        chain = pipeline.chains[role]  # the child's copy counted; this one's are the record
+        chain.restarts, chain.bridged_samples, chain.settled_samples = restarts, bridged, settled
     if summary.damage:  # what reading in this process would have left there
         recording.damage = summary.damage
     return collector.result(summary.stats)
