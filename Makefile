@@ -13,12 +13,17 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
+# An editable install leaves winkmon's own modules uncompiled; byte-compile them as a regular
+# install does, so no command compiles them again at start-up (PYTHONDONTWRITEBYTECODE=1
+# would make every run do it). Python recompiles a module whose source changed.
 $(DSTAMP): pyproject.toml $(NATIVE) | $(VENV)/bin/python
 	$(PY) -m pip install -q -e .
+	$(PY) -m compileall -q src/winkmon
 	touch $@
 
 $(STAMP): pyproject.toml $(NATIVE) | $(VENV)/bin/python
 	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m compileall -q src/winkmon
 	touch $@ $(DSTAMP)
 
 venv: $(STAMP)

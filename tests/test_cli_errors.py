@@ -54,3 +54,12 @@ def test_simulate_checks_its_options(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["simulate", "-o", str(tmp_path / "s"), "--random", "--minutes", "-1"]) == 2
     assert main(["simulate", "-o", str(tmp_path / "s"), "--rate", "0"]) == 2
     assert "--rate must be" in capsys.readouterr().err
+
+
+def test_version_is_the_installed_one(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as end:
+        main(["--version"])
+    assert end.value.code == 0
+    assert capsys.readouterr().out == f"winkmon {version('winkmon')}\n"

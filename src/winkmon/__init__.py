@@ -5,11 +5,21 @@ each sensor's orientation, computes the lumbopelvic flexion/extension angle rela
 athlete's calibrated neutral, segments squat reps and alerts on lumbar flexion at depth.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("winkmon")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
+from __future__ import annotations
 
 __all__ = ["__version__"]
+
+
+def __getattr__(name: str) -> str:
+    # ``__version__`` is looked up when first asked for: importlib.metadata takes longer to
+    # import than the rest of a command's start-up.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("winkmon")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            value = "0.0.0+unknown"
+        globals()["__version__"] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

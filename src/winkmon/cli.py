@@ -17,8 +17,9 @@ import logging
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from winkmon import __version__, commands
+from winkmon import commands
 from winkmon.errors import WinkmonError
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Catch butt wink while it happens: two IMUs, the lumbopelvic angle, squat "
         "reps and alerts, live or from recordings.",
     )
-    parser.add_argument("--version", action="version", version=f"winkmon {__version__}")
+    parser.add_argument(
+        "--version", action=_Version, nargs=0, help="show the version number and exit"
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
@@ -40,6 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"{commands.__name__}.{name}")
         module.register(sub)
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``, looked up only when asked for (see :mod:`winkmon`)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        import winkmon
+
+        print(f"winkmon {winkmon.__version__}")
+        parser.exit()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

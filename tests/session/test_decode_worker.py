@@ -174,3 +174,35 @@ def test_a_chain_run_in_the_decoding_process_gives_what_it_gives_here(
         Role.SACRUM: (sacrum.restarts, sacrum.bridged_samples, sacrum.settled_samples)
     }
     assert away.chains[Role.SACRUM].bridged_samples == 0  # this copy never ran
+
+
+def test_a_child_whose_parent_is_gone_finishes_without_waiting() -> None:
+    """The child's writer thread meets a closed pipe: the rest is dropped, nothing hangs."""
+    import multiprocessing
+
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    reader.close()
+    sender = decode_worker._Sender(writer, depth=2)
+    for _ in range(20):  # far more than the queue holds
+        sender.send(np.zeros(100_000))
+    sender.close()
+    writer.close()
+
+
+def test_messages_arrive_whole_and_in_order() -> None:
+    import multiprocessing
+    import threading
+
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    got: list[object] = []
+    # ten messages through a queue of two: the sender waits for the writer, which waits
+    # for this reader
+    drain = threading.Thread(target=lambda: got.extend(reader.recv() for _ in range(10)))
+    drain.start()
+    sender = decode_worker._Sender(writer, depth=2)
+    for i in range(10):
+        sender.send((i, np.full(50_000, float(i))))
+    sender.close()
+    drain.join(30)
+    assert [m[0] for m in got] == list(range(10))  # type: ignore[index]
+    assert all(float(m[1][-1]) == m[0] for m in got)  # type: ignore[index]

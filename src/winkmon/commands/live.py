@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from winkmon.commands._display import require_display
     from winkmon.gui.sources import SourceFactory
     from winkmon.profiles import ProfileStore, resolve_profiles_dir

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import signal
 import sys
@@ -62,6 +61,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
     return asyncio.run(_record(args))
 
 
@@ -121,6 +122,8 @@ def _virtual_source() -> SampleSource:
 
 
 async def _record(args: argparse.Namespace) -> int:
+    import asyncio
+
     from winkmon.ble.config import HubConfig
     from winkmon.ble.hub import SensorHub
     from winkmon.errors import RecordingError, WinkmonError

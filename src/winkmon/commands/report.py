@@ -211,8 +211,6 @@ def _analyze_with_progress(
     analyze: Any,
     revision: int | None = None,
 ) -> SessionResult:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
     from winkmon.errors import WinkmonError
     from winkmon.pipeline.model import AthleteModel
 
@@ -225,6 +223,8 @@ def _analyze_with_progress(
     # offload: decoding in a second process (forked: so no progress thread runs here).
     if frames < 200_000 or not sys.stderr.isatty():
         return analyze(rec, model, config, offload=True)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
     with Progress(
         TextColumn("analysing"),
         BarColumn(),

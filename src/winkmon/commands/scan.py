@@ -4,7 +4,6 @@ and (optionally) battery."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -31,6 +30,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
     found = asyncio.run(_scan(args))
     if not found:
         print("no sensors found (are they awake and in range?)")

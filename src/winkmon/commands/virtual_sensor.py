@@ -7,7 +7,6 @@ driven by bumble directly, so the host OS must not use it at the same time.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import logging
 import signal
@@ -37,10 +36,14 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
     return asyncio.run(_serve(args))
 
 
 async def _serve(args: argparse.Namespace) -> int:
+    import asyncio
+
     from bumble.device import Device
     from bumble.hci import Address
     from bumble.transport import open_transport

@@ -169,7 +169,7 @@ class _Sender:
             if not self._broken:
                 try:
                     self._conn.send_bytes(data)
-                except OSError:  # the parent is gone
+                except BaseException:  # the parent is gone: drain the queue, write no more
                     self._broken = True
 
 

@@ -17,7 +17,6 @@ frames from that time on.
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -214,6 +213,8 @@ class RecordingPlayer:
     async def events(self) -> AsyncIterator[SourceEvent]:
         """The same events, paced at :attr:`speed` x real time (None: as fast as possible,
         yielding to the event loop between blocks)."""
+        import asyncio  # here: reports and exports read recordings with no event loop
+
         speed = self.speed
         t_wall0 = time.monotonic()
         t_rec0 = self.session_start_ns + round(self.position_s * 1e9)
