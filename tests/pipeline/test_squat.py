@@ -369,3 +369,22 @@ def test_the_trackers_phase_numbers_are_the_phases() -> None:
 
     phases = [squat.IDLE, squat.DESCENT, squat.BOTTOM, squat.ASCENT]
     assert phases == [int(p) for p in (Phase.IDLE, Phase.DESCENT, Phase.BOTTOM, Phase.ASCENT)]
+
+
+def test_the_set_angle_median_is_numpys() -> None:
+    from collections import deque
+
+    from winkmon.pipeline.squat import _median_before
+
+    rng = np.random.default_rng(3)
+    for n in range(0, 40):
+        t = np.arange(n) * 0.01
+        a = rng.normal(0.0, 10.0, n)
+        history = deque(zip(t.tolist(), a.tolist(), strict=True))
+        for t_end in (0.0, 0.1, 0.25, 0.5):
+            inside = [x for s, x in history if t_end - 0.2 <= s <= t_end]
+            got = _median_before(history, t_end, 0.2)
+            if inside:
+                assert got == float(np.median(inside))
+            else:
+                assert np.isnan(got)

@@ -459,44 +459,47 @@ def print_table(doc: dict[str, Any]) -> None:
             row.append("" if tuck is None else f"{tuck:.0f}")
         rows.append(row)
         styles.append(style)
-    console.print(escape(title), style="italic")
-    for line in rep_table_lines(cols, rows, styles, left={"verdict"}):
-        console.print(line)
+    out = [f"[italic]{escape(title)}[/]"]
+    out += rep_table_lines(cols, rows, styles, left={"verdict"})
 
     if has_angle:
-        console.print(
+        out.append(
             "[dim]set: the braced angle at the top; peak: the largest angle in the rep; "
             "peak-set: how far the back moved from its set angle toward flexion "
             "(deg; + is flexion, - extension)[/]"
         )
     if not has_angle:
-        console.print(f"note: {doc['lumbopelvic']['note']}")
+        out.append(escape(f"note: {doc['lumbopelvic']['note']}"))
     cal = doc["calibration"]
     if cal is not None:
         for line in cal.get("quality", []):
-            console.print(f"[dim]{line}[/]")
+            out.append(f"[dim]{escape(line)}[/]")
         if cal.get("revision_used") not in (None, cal.get("revision")):
-            console.print(f"[dim]report made with calibration revision {cal['revision_used']}[/]")
+            out.append(f"[dim]report made with calibration revision {cal['revision_used']}[/]")
     summ = doc["summary"]
     if has_angle:
         parts = [
             f"{summ.get(k, 0)} {VERDICT_STYLE[k][0]}" for k in ("ok", "extension_lost", "flexion")
         ]
-        console.print("summary: " + ", ".join(parts) + f"; {len(doc['alerts'])} alerts")
+        out.append("summary: " + ", ".join(parts) + f"; {len(doc['alerts'])} alerts")
     if summ.get("wink_free_depth_cm") is not None:
-        console.print(f"deepest rep without a wink: {cm_text(summ['wink_free_depth_cm'])}")
+        out.append(f"deepest rep without a wink: {cm_text(summ['wink_free_depth_cm'])}")
     for s in doc["sets"]:
         span = (
             f"rep {s['reps'][0]}" if len(s["reps"]) == 1 else f"reps {s['reps'][0]}-{s['reps'][-1]}"
         )
-        console.print(f"[bold]set {s['set']}[/] ({span}):")
+        out.append(f"[bold]set {s['set']}[/] ({span}):")
         for note in s["notes"]:
-            console.print(f"  - {note}")
+            out.append(escape(f"  - {note}"))
     for role, s in doc["sensors"].items():
         if s["loss_pct"] > 0 or s["frames_bad"]:
-            console.print(
+            out.append(
                 f"{role}: {s['loss_pct']:.2f} % samples lost, {s['frames_bad']} malformed frames"
             )
+    # One print for the whole report: rich parses and lays out each call, and one call per
+    # line took several times as long for an hour's reps. (Text from elsewhere is escaped: a
+    # bracket in it must not open a style that runs on into the next lines.)
+    console.print("\n".join(out))
 
 
 def rep_table_lines(

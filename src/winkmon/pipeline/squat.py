@@ -807,8 +807,14 @@ def _acos_or_nan(c: float) -> float:
 
 
 def _median_before(history: deque[tuple[float, float]], t_end: float, window_s: float) -> float:
-    vals = [a for (t, a) in history if t_end - window_s <= t <= t_end]
-    return float(np.median(vals)) if vals else math.nan
+    """The median angle over ``window_s`` up to ``t_end`` (NaN if none): what ``np.median``
+    gives (the middle value, or the mean of the two middle ones), without its per-call cost."""
+    vals = sorted([a for (t, a) in history if t_end - window_s <= t <= t_end])
+    n = len(vals)
+    if n == 0:
+        return math.nan
+    mid = n // 2
+    return vals[mid] if n % 2 else (vals[mid - 1] + vals[mid]) / 2
 
 
 class _RepState:
