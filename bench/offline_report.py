@@ -48,6 +48,7 @@ from winkmon.pipeline import squat
 from winkmon.profiles import AthleteProfile, ProfileStore
 from winkmon.protocol.constants import Role
 from winkmon.recording import Recording, load_samples
+from winkmon.recording.schema import FORMAT_VERSION
 from winkmon.samples import SampleBatch
 from winkmon.session.offline import analyze_recording
 
@@ -58,7 +59,9 @@ BENCH_DIR = Path(__file__).resolve().parent
 
 
 def session_path(cache: Path, seed: int, rate: int, minutes: float) -> Path:
-    return cache / f"offline-seed{seed}-{rate}hz-{minutes:g}min.winkmon"
+    """The cached session (named with the recording format it is written in: a newer format
+    is simulated and written anew)."""
+    return cache / f"offline-seed{seed}-{rate}hz-{minutes:g}min-v{FORMAT_VERSION}.winkmon"
 
 
 def ensure_session(path: Path, seed: int, rate: int, minutes: float) -> tuple[dict[str, Any], bool]:

@@ -4,7 +4,6 @@ the strict, plain path gives, and hands every file it does not take as is to it.
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ import pytest
 from winkmon.errors import CsvImportError
 from winkmon.protocol.constants import FrameFlags, FrameType, Role
 from winkmon.protocol.frames import DataFrame, encode_data_frames
+from winkmon.recording import Recording
 from winkmon.recording.csv_format import (
     _fast_blocks,
     _NotPlain,
@@ -196,8 +196,8 @@ def test_the_batch_encoder_makes_the_frames_bytes() -> None:
 
 
 def _frames(path: Path) -> list[tuple[int, int, bytes]]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute("SELECT role, t_host_ns, payload FROM frames ORDER BY id").fetchall()
+    with Recording.open(path) as rec:
+        return [(int(r), t, p) for r, t, p in rec.iter_frames()]
 
 
 def test_one_read_and_two_reads_write_the_same_recording(tmp_path: Path) -> None:

@@ -15,9 +15,13 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
 
 from winkmon.errors import FrameError, RecordingError
 from winkmon.protocol.constants import Role
@@ -86,6 +90,8 @@ class Recording:
         self.meta = meta
         self.sensors = sensors
         self.damage: str | None = damage  #: what was wrong, when a partial read met damage
+        #: The frames are stored in ``frame_blocks`` (format version 3), not a row each.
+        self.blocks = False
         self._view: RecoveredView | None = None
 
     # ------------------------------------------------------------------ opening
@@ -141,7 +147,9 @@ class Recording:
         except RecordingError:
             conn.close()
             raise
-        return cls(p, conn, meta, sensors, partial_ok)
+        rec = cls(p, conn, meta, sensors, partial_ok)
+        rec.blocks = version >= 3
+        return rec
 
     def close(self) -> None:
         self._conn.close()
@@ -183,6 +191,9 @@ class Recording:
             yield from chunk.records()
 
     def _iter_chunks(self, table: str, roles: Iterable[Role] | None) -> Iterator[FrameChunk]:
+        if table == "frames" and self.blocks:
+            yield from self._iter_blocks(roles)
+            return
         where = "id > ?"
         params: tuple[int, ...] = ()
         if roles is not None:
@@ -228,6 +239,55 @@ class Recording:
             self.damage = str(err)
             log.warning("%s", err)
 
+    def _iter_blocks(self, roles: Iterable[Role] | None) -> Iterator[FrameChunk]:
+        """:meth:`iter_frame_chunks` of a format version 3 file: its ``frame_blocks`` rows,
+        read one at a time (a few an hour's minute), joined into chunks of about
+        :data:`FETCH_ROWS` frames. A block that is not what the writer writes is damage, as
+        a row of the wrong type is."""
+        wanted = None if roles is None else np.array(sorted({int(r) for r in roles}), np.uint8)
+        parts: list[tuple[list[int], list[int], list[bytes], list[int]]] = []
+        held = 0  # frames in ``parts``
+        count = 0  # blocks read
+        frames = 0  # frames read (of the wanted sensors)
+
+        def chunk() -> FrameChunk:
+            out = FrameChunk(
+                tuple(chain.from_iterable(part[0] for part in parts)),
+                tuple(chain.from_iterable(part[1] for part in parts)),
+                tuple(chain.from_iterable(part[2] for part in parts)),
+                tuple(chain.from_iterable(part[3] for part in parts)),
+            )
+            parts.clear()
+            return out
+
+        try:
+            cur = self._conn.execute(
+                "SELECT first_frame, n, roles, t_host_ns, lengths, payloads FROM frame_blocks "
+                "ORDER BY id"
+            )
+            while (row := cur.fetchone()) is not None:
+                part = _block(row, wanted)
+                if part is None:
+                    raise sqlite3.DatabaseError(
+                        f"frame block {count + 1} is malformed (not as winkmon writes it)"
+                    )
+                count += 1
+                if part[0]:
+                    parts.append(part)
+                    held += len(part[0])
+                    frames += len(part[0])
+                if held >= FETCH_ROWS:
+                    yield chunk()
+                    held = 0
+        except DB_ERRORS as exc:
+            err = corrupted(self.path, exc, frames)
+            if not self.partial_ok:
+                raise err from None
+            self.damage = str(err)
+            log.warning("%s", err)
+        if parts:
+            yield chunk()
+
     def segments(self) -> list[SegmentRow]:
         """The stream segments (see :mod:`~winkmon.recording.schema`), in order; empty for a
         format version 1 recording (one segment per sensor from its first frame)."""
@@ -272,6 +332,8 @@ class Recording:
 
     def frame_count(self, role: Role | None = None) -> int:
         """Number of stored DATA notifications (of one sensor)."""
+        if self.blocks:
+            return self._block_frame_count(role)
         try:
             if role is None:
                 row = self._conn.execute("SELECT COUNT(*) FROM frames").fetchone()
@@ -282,12 +344,37 @@ class Recording:
             raise corrupted(self.path, exc) from None
         return _int(row[0])
 
+    def _block_frame_count(self, role: Role | None) -> int:
+        try:
+            if role is None:
+                row = self._conn.execute("SELECT COALESCE(SUM(n), 0) FROM frame_blocks").fetchone()
+                return _int(row[0])
+            n = 0
+            for (blob,) in self._conn.execute("SELECT roles FROM frame_blocks ORDER BY id"):
+                if not isinstance(blob, bytes):
+                    raise sqlite3.DatabaseError("a frame block's roles are not a blob")
+                n += blob.count(int(role))
+            return n
+        except DB_ERRORS as exc:
+            raise corrupted(self.path, exc) from None
+
+    def _last_arrival_ns(self) -> int | None:
+        if not self.blocks:
+            row = self._conn.execute("SELECT MAX(t_host_ns) FROM frames").fetchone()
+            return None if row is None or row[0] is None else _int(row[0])
+        last: int | None = None
+        for (blob,) in self._conn.execute("SELECT t_host_ns FROM frame_blocks ORDER BY id"):
+            if not isinstance(blob, bytes) or not blob or len(blob) % 8:
+                raise sqlite3.DatabaseError("a frame block's times are malformed")
+            m = int(np.frombuffer(blob, dtype="<i8").max())
+            last = m if last is None else max(last, m)
+        return last
+
     @property
     def duration_s(self) -> float:
         """Seconds from the session start to the last frame's arrival (0 with no frames)."""
         try:
-            row = self._conn.execute("SELECT MAX(t_host_ns) FROM frames").fetchone()
-            last = None if row is None or row[0] is None else _int(row[0])
+            last = self._last_arrival_ns()
         except (sqlite3.Error, UnicodeDecodeError, RecordingError):
             last = None
             for _, t, _ in self.iter_frames():
@@ -333,6 +420,7 @@ class Recording:
 
 # ---------------------------------------------------------------------- helpers
 _ROLE_VALUES = frozenset(int(r) for r in Role)
+_ROLE_ARRAY = np.array(sorted(_ROLE_VALUES), dtype=np.uint8)
 
 
 def _chunk(rows: list[tuple[Any, ...]]) -> FrameChunk | None:
@@ -346,6 +434,38 @@ def _chunk(rows: list[tuple[Any, ...]]) -> FrameChunk | None:
     ):
         return None
     return FrameChunk(roles, times, payloads, ids)
+
+
+def _block(
+    row: tuple[Any, ...], wanted: npt.NDArray[np.uint8] | None
+) -> tuple[list[int], list[int], list[bytes], list[int]] | None:
+    """One ``frame_blocks`` row as columns (roles, times, payloads, frame ids), only the
+    ``wanted`` roles; None if the row is not what the writer writes."""
+    first, n, roles_b, times_b, lengths_b, payloads_b = row
+    if (
+        type(first) is not int
+        or type(n) is not int
+        or not 0 < n <= 1 << 20
+        or not all(type(b) is bytes for b in (roles_b, times_b, lengths_b, payloads_b))
+        or len(roles_b) != n
+        or len(times_b) != 8 * n
+        or len(lengths_b) != 4 * n
+    ):
+        return None
+    roles = np.frombuffer(roles_b, dtype=np.uint8)
+    lengths = np.frombuffer(lengths_b, dtype="<u4").astype(np.int64)
+    ends = np.cumsum(lengths)
+    if int(ends[-1]) != len(payloads_b) or not np.isin(roles, _ROLE_ARRAY).all():
+        return None
+    keep = np.ones(n, dtype=bool) if wanted is None else np.isin(roles, wanted)
+    starts = (ends - lengths)[keep].tolist()
+    stops = ends[keep].tolist()
+    return (
+        roles[keep].tolist(),
+        np.frombuffer(times_b, dtype="<i8")[keep].tolist(),
+        [payloads_b[a:b] for a, b in zip(starts, stops, strict=True)],
+        (first + np.flatnonzero(keep)).tolist(),
+    )
 
 
 def _int(value: object) -> int:

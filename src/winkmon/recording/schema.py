@@ -3,22 +3,31 @@
 Why SQLite: one file, crash-safe commits (write-ahead log), random access, readable with any
 SQLite tool, and no dependency beyond the standard library.
 
-Layout (format version 1; ``PRAGMA user_version`` holds the version and ``PRAGMA
+Layout (format version 3; ``PRAGMA user_version`` holds the version and ``PRAGMA
 application_id`` the :data:`APPLICATION_ID` that marks the file as a winkmon recording)::
 
     meta    (key TEXT PRIMARY KEY, value TEXT)        -- JSON values, see RecordingMeta
     sensors (role INTEGER PRIMARY KEY, rate_hz REAL, address TEXT,
              info BLOB, info_json TEXT, start BLOB, start_json TEXT)
+    frame_blocks (id INTEGER PRIMARY KEY, first_frame INTEGER, n INTEGER, roles BLOB,
+                  t_host_ns BLOB, lengths BLOB, payloads BLOB)          -- version 3
     frames  (id INTEGER PRIMARY KEY, role INTEGER, t_host_ns INTEGER, payload BLOB)
+                                                      -- versions 1 and 2
     status  (id INTEGER PRIMARY KEY, role INTEGER, t_host_ns INTEGER, payload BLOB)
     gaps    (id INTEGER PRIMARY KEY, role INTEGER, t_s REAL, kind TEXT, detail TEXT)
     events  (id INTEGER PRIMARY KEY, kind TEXT, t_s REAL, data TEXT)   -- data is JSON
     segments (id INTEGER PRIMARY KEY, role INTEGER, t_host_ns INTEGER, frame_id INTEGER,
               decoder TEXT, rate_hz REAL, reason TEXT, params TEXT, address TEXT, info TEXT)
 
-``frames`` holds every DATA notification exactly as received (malformed ones too), in arrival
-order (``id``); ``role`` is the role the host bound the connection to, not the frame's byte.
-``status`` holds STATUS notifications the same way. ``segments`` (format version 2) holds every
+The DATA notifications are every one exactly as received (malformed ones too), in arrival
+order, numbered 1, 2, ... (the *frame id*); a frame's role is the role the host bound the
+connection to, not the frame's byte. Versions 1 and 2 store one ``frames`` row per notification
+(``id`` is the frame id). Version 3 stores them in ``frame_blocks``, one row per commit of the
+writer (at most 256 frames): ``n`` consecutive frames from frame id ``first_frame``, column by
+column, little-endian: ``roles`` n x uint8, ``t_host_ns`` n x int64, ``lengths`` n x uint32 (each
+payload's bytes) and ``payloads`` the payloads one after another. (Reading a row per
+notification cost about a second for an hour; a block row costs nothing per frame.)
+``status`` holds STATUS notifications, a row each. ``segments`` (format version 2) holds every
 stream start of a sensor (the first START, each reconnect): the decoder that reads its frames,
 its rate and parameters (JSON), and ``frame_id``, the id of the first frame stored after it, so a
 replay restarts each sensor's decoder exactly where the live session did. Version 1 files have
@@ -40,7 +49,7 @@ from pathlib import Path
 from winkmon.errors import RecordingError
 
 SUFFIX = ".winkmon"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 APPLICATION_ID = 0x574B4D4E  # "WKMN"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -59,11 +68,14 @@ CREATE TABLE sensors (
     start BLOB,
     start_json TEXT
 );
-CREATE TABLE frames (
+CREATE TABLE frame_blocks (
     id INTEGER PRIMARY KEY,
-    role INTEGER NOT NULL,
-    t_host_ns INTEGER NOT NULL,
-    payload BLOB NOT NULL
+    first_frame INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    roles BLOB NOT NULL,
+    t_host_ns BLOB NOT NULL,
+    lengths BLOB NOT NULL,
+    payloads BLOB NOT NULL
 );
 CREATE TABLE status (
     id INTEGER PRIMARY KEY,
