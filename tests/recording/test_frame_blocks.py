@@ -160,3 +160,13 @@ def test_the_shipped_version_1_demo_still_reads(tmp_path: Path) -> None:
     with Recording.open(SAMPLE) as rec:
         assert rec.meta.format_version == 1 and not rec.blocks
         assert rec.frame_count() == sum(1 for _ in rec.iter_frames()) > 1000
+
+
+def test_frame_ids_that_go_back_are_damage(tmp_path: Path) -> None:
+    path = tmp_path / "ids.winkmon"
+    _write(path, _frames_as_written(600), commit_every=100)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE frame_blocks SET first_frame = 1 WHERE id = 3")
+    db.close()
+    with Recording.open(path) as rec, pytest.raises(RecordingError, match="frame block 3"):
+        list(rec.iter_frames())

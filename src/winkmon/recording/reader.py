@@ -241,14 +241,16 @@ class Recording:
 
     def _iter_blocks(self, roles: Iterable[Role] | None) -> Iterator[FrameChunk]:
         """:meth:`iter_frame_chunks` of a format version 3 file: its ``frame_blocks`` rows,
-        read one at a time (a few an hour's minute), joined into chunks of about
-        :data:`FETCH_ROWS` frames. A block that is not what the writer writes is damage, as
-        a row of the wrong type is."""
+        read one at a time (about one per second of recording), joined into chunks of about
+        :data:`FETCH_ROWS` frames. A block that is not what the writer writes (ill-typed,
+        inconsistent, or frame ids that do not run on) is damage, as a row of the wrong type
+        is."""
         wanted = None if roles is None else np.array(sorted({int(r) for r in roles}), np.uint8)
         parts: list[tuple[list[int], list[int], list[bytes], list[int]]] = []
         held = 0  # frames in ``parts``
         count = 0  # blocks read
         frames = 0  # frames read (of the wanted sensors)
+        next_id = 1  # frame ids only grow
 
         def chunk() -> FrameChunk:
             out = FrameChunk(
@@ -266,12 +268,13 @@ class Recording:
                 "ORDER BY id"
             )
             while (row := cur.fetchone()) is not None:
-                part = _block(row, wanted)
+                part = _block(row, wanted) if _int_at_least(row[0], next_id) else None
                 if part is None:
                     raise sqlite3.DatabaseError(
                         f"frame block {count + 1} is malformed (not as winkmon writes it)"
                     )
                 count += 1
+                next_id = row[0] + row[1]
                 if part[0]:
                     parts.append(part)
                     held += len(part[0])
@@ -466,6 +469,10 @@ def _block(
         [payloads_b[a:b] for a, b in zip(starts, stops, strict=True)],
         (first + np.flatnonzero(keep)).tolist(),
     )
+
+
+def _int_at_least(value: object, least: int) -> bool:
+    return type(value) is int and value >= least
 
 
 def _int(value: object) -> int:
