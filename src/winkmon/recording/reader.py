@@ -245,7 +245,7 @@ class Recording:
         :data:`FETCH_ROWS` frames. A block that is not what the writer writes (ill-typed,
         inconsistent, or frame ids that do not run on) is damage, as a row of the wrong type
         is."""
-        wanted = None if roles is None else np.array(sorted({int(r) for r in roles}), np.uint8)
+        wanted = None if roles is None else np.isin(np.arange(256), [int(r) for r in roles])
         parts: list[tuple[list[int], list[int], list[bytes], list[int]]] = []
         held = 0  # frames in ``parts``
         count = 0  # blocks read
@@ -423,7 +423,7 @@ class Recording:
 
 # ---------------------------------------------------------------------- helpers
 _ROLE_VALUES = frozenset(int(r) for r in Role)
-_ROLE_ARRAY = np.array(sorted(_ROLE_VALUES), dtype=np.uint8)
+_ROLE_OK = np.isin(np.arange(256), sorted(_ROLE_VALUES))  #: by role byte: a known role
 
 
 def _chunk(rows: list[tuple[Any, ...]]) -> FrameChunk | None:
@@ -440,10 +440,10 @@ def _chunk(rows: list[tuple[Any, ...]]) -> FrameChunk | None:
 
 
 def _block(
-    row: tuple[Any, ...], wanted: npt.NDArray[np.uint8] | None
+    row: tuple[Any, ...], wanted: npt.NDArray[np.bool_] | None
 ) -> tuple[list[int], list[int], list[bytes], list[int]] | None:
     """One ``frame_blocks`` row as columns (roles, times, payloads, frame ids), only the
-    ``wanted`` roles; None if the row is not what the writer writes."""
+    roles ``wanted`` says (by role byte); None if the row is not what the writer writes."""
     first, n, roles_b, times_b, lengths_b, payloads_b = row
     if (
         type(first) is not int
@@ -458,9 +458,17 @@ def _block(
     roles = np.frombuffer(roles_b, dtype=np.uint8)
     lengths = np.frombuffer(lengths_b, dtype="<u4").astype(np.int64)
     ends = np.cumsum(lengths)
-    if int(ends[-1]) != len(payloads_b) or not np.isin(roles, _ROLE_ARRAY).all():
+    if int(ends[-1]) != len(payloads_b) or not _ROLE_OK[roles].all():
         return None
-    keep = np.ones(n, dtype=bool) if wanted is None else np.isin(roles, wanted)
+    if wanted is None:
+        starts = (ends - lengths).tolist()
+        return (
+            roles.tolist(),
+            np.frombuffer(times_b, dtype="<i8").tolist(),
+            [payloads_b[a:b] for a, b in zip(starts, ends.tolist(), strict=True)],
+            list(range(first, first + n)),
+        )
+    keep = wanted[roles]
     starts = (ends - lengths)[keep].tolist()
     stops = ends[keep].tolist()
     return (
