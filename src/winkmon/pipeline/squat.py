@@ -318,7 +318,8 @@ class SquatTracker:
         c = np.minimum(1.0, np.maximum(-1.0, c))
         c[~valid] = np.nan
         rad_to_deg = 180.0 / math.pi  # the very constant math.degrees multiplies by
-        return [a * rad_to_deg for a in map(_acos_or_nan, c.tolist())]
+        nan = math.nan
+        return [math.acos(x) * rad_to_deg if x == x else nan for x in c.tolist()]
 
     def _finish_sample(
         self,
@@ -800,10 +801,6 @@ class SquatTracker:
 
     def _set_angle(self) -> float:
         return _median_before(self._history, self._slow_t, self.p.set_window_s)
-
-
-def _acos_or_nan(c: float) -> float:
-    return math.acos(c) if c == c else math.nan
 
 
 def _median_before(history: deque[tuple[float, float]], t_end: float, window_s: float) -> float:
