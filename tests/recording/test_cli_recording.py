@@ -33,6 +33,7 @@ def test_import_info_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     for part in ("duration:", "sacrum", "lumbar", "100 Hz", "400 Hz", "simulated:", "gaps: none"):
         assert part in text
     assert "1 (0.33%)" in text  # one missing row of 300 on the sacrum
+    assert "recording format 3)" in text
 
     assert main(["info", str(out), "--json"]) == 0
     facts = json.loads(capsys.readouterr().out)

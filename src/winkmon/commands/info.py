@@ -137,7 +137,11 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"[bold]{facts['path']}[/bold]")
     lines = [
         ("duration", f"{facts['duration_s']:.1f} s"),
-        ("created", f"{facts['created_utc']} (winkmon {facts['app_version']})"),
+        (
+            "created",
+            f"{facts['created_utc']} (winkmon {facts['app_version']}, recording format "
+            f"{facts['format_version']})",
+        ),
         (
             "complete",
             "yes" if facts["closed_cleanly"] else "no (not closed: the last second may be lost)",
