@@ -460,22 +460,18 @@ def _block(
     ends = np.cumsum(lengths)
     if int(ends[-1]) != len(payloads_b) or not _ROLE_OK[roles].all():
         return None
-    if wanted is None:
-        starts = (ends - lengths).tolist()
-        return (
-            roles.tolist(),
-            np.frombuffer(times_b, dtype="<i8").tolist(),
-            [payloads_b[a:b] for a, b in zip(starts, ends.tolist(), strict=True)],
-            list(range(first, first + n)),
-        )
-    keep = wanted[roles]
-    starts = (ends - lengths)[keep].tolist()
-    stops = ends[keep].tolist()
+    times = np.frombuffer(times_b, dtype="<i8")
+    starts = ends - lengths
+    ids = np.arange(first, first + n)
+    if wanted is not None:
+        keep = wanted[roles]
+        roles, times, ids = roles[keep], times[keep], ids[keep]
+        starts, ends = starts[keep], ends[keep]
     return (
-        roles[keep].tolist(),
-        np.frombuffer(times_b, dtype="<i8")[keep].tolist(),
-        [payloads_b[a:b] for a, b in zip(starts, stops, strict=True)],
-        (first + np.flatnonzero(keep)).tolist(),
+        roles.tolist(),
+        times.tolist(),
+        [payloads_b[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)],
+        ids.tolist(),
     )
 
 

@@ -274,21 +274,14 @@ class RecordingWriter:
     # ------------------------------------------------------------------ data
     def write_frame(self, role: Role, t_host_ns: int, payload: bytes | bytearray) -> None:
         """One DATA notification exactly as received (malformed ones too)."""
-        self._db()
-        self._roles.append(int(role))
-        self._times.append(int(t_host_ns))
-        self._payloads.append(bytes(payload))
-        self.frames_written += 1
-        if len(self._roles) >= BLOCK_FRAMES:
-            self._store_block()
-        self._maybe_commit()
+        self.write_mixed_frames(((role, t_host_ns, payload),))
 
     def write_frames(self, role: Role, rows: Iterable[FrameRow]) -> None:
         """Many notifications of one sensor at once (``(t_host_ns, payload)`` each)."""
         r = int(role)
         self.write_mixed_frames((r, t, p) for t, p in rows)
 
-    def write_mixed_frames(self, rows: Iterable[tuple[int, int, bytes]]) -> None:
+    def write_mixed_frames(self, rows: Iterable[tuple[int, int, bytes | bytearray]]) -> None:
         """Many notifications of any sensors, ``(role, t_host_ns, payload)`` each, in order."""
         self._db()
         for r, t, p in rows:

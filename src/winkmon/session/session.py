@@ -221,7 +221,7 @@ class Session:
         role_arr = np.asarray(block.roles)
         batches = []
         # (not np.unique: it imports numpy.ma, 20 ms of every command's start-up)
-        for r in sorted({int(x) for x in set(block.roles)}):
+        for r in sorted(map(int, set(block.roles))):
             role = Role(int(r))
             hit = role_arr == r
             count = int(np.count_nonzero(hit))
