@@ -62,3 +62,19 @@ def test_a_compiled_copy_without_its_stamp_is_not_trusted(tmp_path: Path) -> Non
     got = _which(root)
     assert got.stdout.split()[1] == "False"
     assert "saying which source it was built from" in got.stderr
+
+
+def test_a_compiled_copy_that_does_not_load_is_replaced_by_its_source(tmp_path: Path) -> None:
+    if _native.compiled_path(MODULE) is None:
+        pytest.fail("no compiled copy of the rep tracker: reinstall with a C compiler")
+    root = _copy_package(tmp_path)
+    pipeline = root / "winkmon" / "pipeline"
+    # mypyc puts the compiled code in a shared library next to the module's own: without
+    # it the module cannot load (as with a mypyc runtime library too old for the build)
+    shared = [p for p in pipeline.iterdir() if p.name.startswith("squat__mypyc")]
+    assert shared, "expected mypyc's shared library next to the compiled tracker"
+    for p in shared:
+        p.unlink()
+    got = _which(root)
+    assert got.stdout.split() == [str(pipeline / "squat.py"), "False"]
+    assert "does not load" in got.stderr and "pip install -e ." in got.stderr

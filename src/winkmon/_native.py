@@ -6,7 +6,9 @@ Python imports it first. The build stamps it with the SHA-256 of the source it c
 (``<file>.sha256``). :func:`prefer_fresh` runs when a package is first imported, before any of
 its compiled modules: a module whose source changed since the build (an editable install after
 an edit), or whose stamp is missing, is imported from its ``.py`` instead, with a warning that
-says how to rebuild. ``WINKMON_PURE_PYTHON=1`` always imports the sources (no warning).
+says how to rebuild; so is one whose compiled copy fails to load (mypyc's runtime library,
+``librt``, older than the build's). ``WINKMON_PURE_PYTHON=1`` always imports the sources (no
+warning).
 """
 
 from __future__ import annotations
@@ -97,7 +99,12 @@ def prefer_fresh(package: str) -> None:
             continue
         reason = None if pure else stale_reason(fullname)
         if not pure and reason is None:
-            continue
+            try:
+                importlib.import_module(fullname)
+                continue
+            except Exception as exc:  # e.g. mypyc's runtime library (librt) too old for it
+                sys.modules.pop(fullname, None)
+                reason = f"its compiled copy does not load ({exc})"
         if reason is not None:
             log.warning(
                 "%s: %s; running the Python source instead (same results, slower). "

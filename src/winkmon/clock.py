@@ -118,54 +118,103 @@ class EnvelopeClock:
         # A frame from an earlier window (the device clock stepped back) joins the current one.
         win = np.maximum.accumulate(np.maximum(win, self._window))
         delay = host_s - dev_us / 1e6
-        frame_offset = np.empty(len(dev_us))
-        frame_drift = np.empty(len(dev_us))
-        frame_ref = np.empty(len(dev_us))
-        if len(win) == 1:
-            starts, ends = np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64)
-        else:
-            starts = np.flatnonzero(np.concatenate(([True], win[1:] != win[:-1])))
-            ends = np.concatenate((starts[1:], [len(win)]))
-        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-            w = int(win[a])
-            if w != self._window:
-                self._close_window()
-                self._window = w
-            frame_offset[a:b] = self._offset_s
-            frame_drift[a:b] = self._drift
-            frame_ref[a:b] = self._ref_s
-            k = a + int(np.argmin(delay[a:b]))
-            if self._win_min is None or delay[k] < self._win_min[1]:
-                self._win_min = (int(dev_us[k]) / 1e6, float(delay[k]))
+        # Runs of frames in one window, and each run's smallest delay (its first, on a tie).
+        starts = np.flatnonzero(np.concatenate(([True], win[1:] != win[:-1])))
+        lengths = np.diff(np.append(starts, len(win)))
+        run_d = np.minimum.reduceat(delay, starts)
+        hits = np.flatnonzero(delay == np.repeat(run_d, lengths))
+        run_t = dev_us[hits[np.searchsorted(hits, starts)]] / 1e6
+        min_t, min_d = run_t.tolist(), run_d.tolist()
+        # The windows these frames close, oldest first: the current one if the first run is
+        # in a later window, then the window of every run but the last (which stays open).
+        closed_t: list[float] = []
+        closed_d: list[float] = []
+        if self._win_min is not None:
+            if int(win[0]) != self._window:
+                closed_t.append(self._win_min[0])
+                closed_d.append(self._win_min[1])
+            elif not min_d[0] < self._win_min[1]:  # the window's earlier minimum stands
+                min_t[0], min_d[0] = self._win_min
+        before = len(closed_t)  # windows closed before the first run
+        closed_t += min_t[:-1]
+        closed_d += min_d[:-1]
+        self._win_min = (min_t[-1], min_d[-1])
+        self._window = int(win[-1])
+        # Fit i is the one in force after the i-th close (0: the one in force now); run j
+        # maps with the fit after the closes before it.
+        offset, drift, ref = self._refit(closed_t, closed_d)
+        pick = slice(before, before + len(starts))
+        frame_offset = np.repeat(offset[pick], lengths)
+        frame_drift = np.repeat(drift[pick], lengths)
+        frame_ref = np.repeat(ref[pick], lengths)
         fi = np.asarray(sample_frame, dtype=np.int64)
         dev_s = np.asarray(sample_dev_us, dtype=np.int64) / 1e6
         return dev_s + frame_offset[fi] + frame_drift[fi] * (dev_s - frame_ref[fi])
 
-    def _close_window(self) -> None:
-        """Add the finished window's minimum and fit the line again (plain floats: about 90
-        points, once per window and sensor, where numpy's per-call cost would dominate)."""
-        if self._win_min is None:
-            return
-        self._min_t.append(self._win_min[0])
-        self._min_d.append(self._win_min[1])
-        self._win_min = None
-        t, d = self._min_t, self._min_d
-        n = len(t)
-        if n < 5:
-            self._offset_s, self._ref_s, self._drift = min(d), t[-1], 0.0
-            return
-        t0 = t[-1]
-        x = [ti - t0 for ti in t]
-        xm, dm = sum(x) / n, sum(d) / n
-        xc = [xi - xm for xi in x]
-        var = sum([c * c for c in xc])
-        cov = sum([c * (di - dm) for c, di in zip(xc, d, strict=True)])
-        slope = cov / var if var > 0 else 0.0
-        slope = min(max(slope, -self.max_drift), self.max_drift)
-        intercept = dm - slope * xm
-        resid = sorted([di - (intercept + slope * xi) for xi, di in zip(x, d, strict=True)])
-        self._drift = slope
-        # The fitted line runs through the middle of the minima; the envelope is their edge
-        # (the 10th percentile of the residuals).
-        self._offset_s = intercept + resid[n // 10]
-        self._ref_s = t0
+    def _refit(
+        self, closed_t: list[float], closed_d: list[float]
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Add the closed windows' minima to the history, one by one, and fit the line after
+        each: offsets, drifts and reference times, the fit in force now first. Every fit sees
+        only the minima up to its own window and is computed the same way however many are
+        fitted at once (row by row, see :func:`_fit_lines`), so any chunking of the frames
+        maps them identically."""
+        count = len(closed_t)
+        offset = np.empty(count + 1)
+        drift = np.empty(count + 1)
+        ref = np.empty(count + 1)
+        offset[0], drift[0], ref[0] = self._offset_s, self._drift, self._ref_s
+        if count == 0:
+            return offset, drift, ref
+        size = self._min_t.maxlen or 1
+        held = len(self._min_t)
+        all_t = np.array([*self._min_t, *closed_t])
+        all_d = np.array([*self._min_d, *closed_d])
+        # Fits over fewer minima than the history holds (a session's first minutes): each
+        # its own length, one at a time.
+        growing = min(count, max(0, size - held))
+        for i in range(1, growing + 1):
+            end = held + i
+            fit = _fit_lines(all_t[None, :end], all_d[None, :end], self.max_drift)
+            offset[i], drift[i], ref[i] = (f[0] for f in fit)
+        if growing < count:  # the rest over a full history: all at once
+            windows = np.lib.stride_tricks.sliding_window_view
+            rows = slice(held + growing + 1 - size, held + count + 1 - size)
+            t_rows = np.ascontiguousarray(windows(all_t, size)[rows])
+            d_rows = np.ascontiguousarray(windows(all_d, size)[rows])
+            fit = _fit_lines(t_rows, d_rows, self.max_drift)
+            offset[growing + 1 :], drift[growing + 1 :], ref[growing + 1 :] = fit
+        self._min_t.extend(closed_t)
+        self._min_d.extend(closed_d)
+        self._offset_s, self._drift, self._ref_s = (
+            float(offset[-1]),
+            float(drift[-1]),
+            float(ref[-1]),
+        )
+        return offset, drift, ref
+
+
+def _fit_lines(
+    t: FloatArray, d: FloatArray, max_drift: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Per row of window minima (device seconds ``t``, delays ``d``; rows of one length, in
+    C order): the lower-edge line's offset at the last window, its slope (the drift) and that
+    window's time. Every step is element-wise or a reduction along the row, so a row's result
+    does not depend on the other rows. Fewer than five minima: their smallest delay, no drift."""
+    n = t.shape[1]
+    t0 = t[:, -1]
+    if n < 5:
+        return d.min(axis=1), np.zeros(len(t)), t0
+    x = t - t0[:, None]
+    xm, dm = x.sum(axis=1) / n, d.sum(axis=1) / n
+    xc = x - xm[:, None]
+    var = (xc * xc).sum(axis=1)
+    cov = (xc * (d - dm[:, None])).sum(axis=1)
+    slope = np.divide(cov, var, out=np.zeros_like(cov), where=var > 0)
+    slope = np.minimum(np.maximum(slope, -max_drift), max_drift)
+    intercept = dm - slope * xm
+    resid = d - (intercept[:, None] + slope[:, None] * x)
+    # The fitted line runs through the middle of the minima; the envelope is their edge
+    # (the 10th percentile of the residuals).
+    edge = np.partition(resid, n // 10, axis=1)[:, n // 10]
+    return intercept + edge, slope, t0

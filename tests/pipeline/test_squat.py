@@ -372,18 +372,22 @@ def test_the_trackers_phase_numbers_are_the_phases() -> None:
 
 
 def test_the_set_angle_median_is_numpys() -> None:
-    from collections import deque
+    from librt.vecs import vec
 
     from winkmon.pipeline.squat import _median_before
 
     rng = np.random.default_rng(3)
     for n in range(0, 40):
-        t = np.arange(n) * 0.01
-        a = rng.normal(0.0, 10.0, n)
-        history = deque(zip(t.tolist(), a.tolist(), strict=True))
+        # a ring of 30 slots, as the tracker keeps it: empty slots (NaN times) and, past 30,
+        # the oldest overwritten, so the slots are not in time order
+        t = np.full(30, np.nan)
+        a = np.full(30, np.nan)
+        values = rng.normal(0.0, 10.0, n)
+        for i in range(n):
+            t[i % 30], a[i % 30] = i * 0.01, values[i]
         for t_end in (0.0, 0.1, 0.25, 0.5):
-            inside = [x for s, x in history if t_end - 0.2 <= s <= t_end]
-            got = _median_before(history, t_end, 0.2)
+            inside = [x for s, x in zip(t, a, strict=True) if t_end - 0.2 <= s <= t_end]
+            got = _median_before(vec[float](t), vec[float](a), t_end, 0.2)
             if inside:
                 assert got == float(np.median(inside))
             else:

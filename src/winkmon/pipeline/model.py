@@ -86,8 +86,15 @@ class Mount:
 
     def inclination_deg(self, up_sensor: FloatArray) -> FloatArray:
         """Sagittal inclination (deg) of the segment, from the up axis in sensor coordinates."""
-        u = np.asarray(up_sensor, dtype=np.float64) @ self.matrix  # up in segment coordinates
-        return np.degrees(np.arctan2(-u[..., 0], u[..., 2]))
+        # Up in segment coordinates (its x and z), written out element-wise: a matrix product
+        # goes to BLAS, which may round a sample by its place in the block (live and replay
+        # must agree) and, on long blocks, wakes threads that then spin.
+        up = np.asarray(up_sensor, dtype=np.float64)
+        x, y, z = up[..., 0], up[..., 1], up[..., 2]
+        (m00, _, m02), (m10, _, m12), (m20, _, m22) = self.matrix.tolist()
+        u_x = x * m00 + y * m10 + z * m20
+        u_z = x * m02 + y * m12 + z * m22
+        return np.degrees(np.arctan2(-u_x, u_z))
 
     def as_list(self) -> list[list[float]]:
         return [[float(v) for v in row] for row in self.matrix]

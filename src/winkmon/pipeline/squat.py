@@ -57,17 +57,22 @@ sustained angle crossed the threshold.
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
+from librt.vecs import append, extend, pop, vec
+from mypy_extensions import u8
 
 from winkmon.pipeline.events import Alert, AlertLevel, Event, Phase, Rep, RepStarted, Verdict, Zone
 from winkmon.pipeline.model import Thresholds
 
 FloatArray = npt.NDArray[np.float64]
+#: Per-sample floats: ``librt.vecs.vec[float]`` (mypyc's runtime library) holds them unboxed,
+#: so the compiled tracker reads and writes them as C doubles (a list would box every one),
+#: and numpy shares their memory through the buffer protocol. Uncompiled, they work like lists.
+Floats = vec[float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,12 +199,12 @@ class SquatTracker:
         self._flex_on, self._flex_off = thresholds.flexion_deg, thresholds.flexion_deg - h
         self._loss_on, self._loss_off = thresholds.loss_deg, thresholds.loss_deg - h
         self._tail = np.full(self._dwell_n - 1, np.nan)  # the previous block's last angles
-        self._history: deque[tuple[float, float]] = deque(
-            maxlen=round((self.p.set_window_s + 1.5) * out_rate_hz)
-        )
-        self._recent_acc: deque[tuple[float, float, float, float, float]] = deque(
-            maxlen=round(4 * out_rate_hz)
-        )  # (t, a, raw a, z, tilt) while no rep is open
+        # The last angles (time, angle; NaN times are empty slots), a ring: the set angle's
+        # window and then some.
+        size = round((self.p.set_window_s + 1.5) * out_rate_hz)
+        self._hist_t, self._hist_a = _nans(size), _nans(size)
+        self._hist_pos = 0
+        self._recent = _Recent(round(4 * out_rate_hz))  # while no rep is open
         dt = self.dt
         self._k_quiet = dt / self.p.quiet_tau_s
         self._k_bias = dt / self.p.bias_tau_s
@@ -258,23 +263,23 @@ class SquatTracker:
         events: list[Event] = []
         if n == 0:
             return np.empty(0), np.empty(0, np.int8), np.empty(0, np.int8), events
-        sustained = self._sustained(angle_deg).tolist()
+        sustained = _floats(self._sustained(angle_deg))
         ts, angles, accs, gyrs = (
-            t_s.tolist(),
-            angle_deg.tolist(),
-            a_vert.tolist(),
-            gyr_norm.tolist(),
+            _floats(t_s),
+            _floats(angle_deg),
+            _floats(a_vert),
+            _floats(gyr_norm),
         )
-        alts = a_vert_alt.tolist() if a_vert_alt is not None else [math.nan] * n
-        tilts = self._tilt(up) if up is not None else [math.nan] * n
-        depth: list[float] = [math.nan] * n
-        phase: list[int] = [0] * n
-        zone: list[int] = [0] * n
+        alts = _floats(a_vert_alt) if a_vert_alt is not None else _nans(n)
+        tilts = self._tilt(up) if up is not None else _nans(n)
+        depth = _nans(n)
+        phase = vec[u8](np.zeros(n, np.uint8))
+        zone = vec[u8](np.zeros(n, np.uint8))
         self._run(ts, angles, accs, gyrs, alts, tilts, sustained, events, depth, phase, zone)
         return (
-            np.array(depth, dtype=np.float64),
-            np.array(phase, dtype=np.int8),
-            np.array(zone, dtype=np.int8),
+            np.frombuffer(memoryview(depth), dtype=np.float64).copy(),
+            np.frombuffer(memoryview(phase), dtype=np.uint8).astype(np.int8),
+            np.frombuffer(memoryview(zone), dtype=np.uint8).astype(np.int8),
             events,
         )
 
@@ -289,7 +294,7 @@ class SquatTracker:
         n = len(angle)
         return np.minimum.reduce([full[i : i + n] for i in range(k)])  # NaN propagates
 
-    def _tilt(self, up: FloatArray) -> list[float]:
+    def _tilt(self, up: FloatArray) -> Floats:
         """Tilt of the sacrum sensor from the first up axis it reported, degrees (no mount
         needed; only changes of tilt within a rep are used).
 
@@ -308,7 +313,7 @@ class SquatTracker:
         if self._up_ref is None:
             first = np.flatnonzero(valid)
             if len(first) == 0:
-                return [math.nan] * len(u)
+                return _nans(len(u))
             k = int(first[0])
             nk = float(norm[k])
             self._up_ref = (float(x[k]) / nk, float(y[k]) / nk, float(z[k]) / nk)
@@ -318,8 +323,12 @@ class SquatTracker:
         c = np.minimum(1.0, np.maximum(-1.0, c))
         c[~valid] = np.nan
         rad_to_deg = 180.0 / math.pi  # the very constant math.degrees multiplies by
-        nan = math.nan
-        return [math.acos(x) * rad_to_deg if x == x else nan for x in c.tolist()]
+        tilt = _floats(c)
+        for i in range(len(tilt)):
+            cos_i = tilt[i]
+            if cos_i == cos_i:  # not NaN
+                tilt[i] = math.acos(cos_i) * rad_to_deg
+        return tilt
 
     def _finish_sample(
         self,
@@ -345,16 +354,19 @@ class SquatTracker:
                 # to ``pre_roll_s`` of the rest before it (a slow descent's start is vague;
                 # the rest before it is not).
                 t_pre = max(self._last_end_t, self._slow_t - self.p.pre_roll_s)
-                for tt, _, x, zz, gg in self._recent_acc:
+                r = self._recent
+                for j in range(r.n):
+                    k = r.at(j)
+                    tt = r.t[k]
                     if tt > t_pre:
-                        rep.acc.append(x)
-                        rep.z.append(zz)
-                        rep.g.append(gg)
+                        rep.acc = append(rep.acc, r.raw[k])
+                        rep.z = append(rep.z, r.z[k])
+                        rep.g = append(rep.g, r.g[k])
                         rep.pre += tt <= self._slow_t
-                if rep.acc:
-                    rep.acc.pop()  # _track appends this sample
-                    rep.z.pop()
-                    rep.g.pop()
+                if len(rep.acc):  # _track appends this sample
+                    rep.acc = pop(rep.acc)[0]
+                    rep.z = pop(rep.z)[0]
+                    rep.g = pop(rep.g)[0]
                 self._phase = DESCENT
         if rep is not None:
             self._track(rep, t, angle, sustained, a, raw, tilt, have_acc, quiet_long, events)
@@ -385,17 +397,17 @@ class SquatTracker:
 
     def _run(
         self,
-        ts: list[float],
-        angles: list[float],
-        accs: list[float],
-        gyrs: list[float],
-        alts: list[float],
-        tilts: list[float],
-        sustained: list[float],
+        ts: Floats,
+        angles: Floats,
+        accs: Floats,
+        gyrs: Floats,
+        alts: Floats,
+        tilts: Floats,
+        sustained: Floats,
         events: list[Event],
-        depth: list[float],
-        phase: list[int],
-        zone: list[int],
+        depth: Floats,
+        phase: vec[u8],
+        zone: vec[u8],
     ) -> None:
         """Every sample, in order: the motion (offsets, quiet, velocity, height) in one loop
         over local variables; where a rep is open or may start, the state it needs goes back
@@ -418,8 +430,11 @@ class SquatTracker:
         v, z, red, amber = self._v, self._z, self._red, self._amber
         slow_t, slow_z = self._slow_t, self._slow_z
         rep, ph = self._rep, self._phase
-        recent = self._recent_acc.append
-        history = self._history.append
+        ring = self._recent
+        ring_t, ring_a, ring_raw, ring_z, ring_g = ring.t, ring.a, ring.raw, ring.z, ring.g
+        ring_size = ring.size
+        hist_t, hist_a, hist_pos = self._hist_t, self._hist_a, self._hist_pos
+        hist_size = len(hist_t)
         bias = self._bias
         inf, nan = math.inf, math.nan
         idle, bottom = IDLE, BOTTOM
@@ -482,9 +497,14 @@ class SquatTracker:
             z += v * dt
             if rep is None:
                 z *= z_keep  # height leaks back to standing between reps
-                recent((t, a, raw, z, tilt))
+                k = ring.pos  # the ring of recent motion (_Recent.add, inline)
+                ring_t[k], ring_a[k], ring_raw[k], ring_z[k], ring_g[k] = t, a, raw, z, tilt
+                ring.pos = k + 1 if k + 1 < ring_size else 0
+                if ring.n < ring_size:
+                    ring.n += 1
             if angle == angle:
-                history((t, angle))
+                hist_t[hist_pos], hist_a[hist_pos] = t, angle
+                hist_pos = hist_pos + 1 if hist_pos + 1 < hist_size else 0
             if rep is None:
                 if v > -v_slow:
                     slow_t, slow_z = t, z
@@ -518,6 +538,7 @@ class SquatTracker:
         self._qm, self._qv, self._quiet_n = qm, qv, quiet_n
         self._v, self._z, self._red, self._amber = v, z, red, amber
         self._slow_t, self._slow_z = slow_t, slow_z
+        self._hist_pos = hist_pos
 
     def _track(
         self,
@@ -532,9 +553,9 @@ class SquatTracker:
         quiet_long: bool,
         events: list[Event],
     ) -> None:
-        rep.acc.append(raw)
-        rep.z.append(self._z)
-        rep.g.append(tilt)
+        rep.acc = append(rep.acc, raw)
+        rep.z = append(rep.z, self._z)
+        rep.g = append(rep.g, tilt)
         if tilt == tilt:
             if rep.tilt0 != rep.tilt0:
                 # the rep's first tilt (it may have begun before this sample)
@@ -640,26 +661,28 @@ class SquatTracker:
         the velocity last read "not moving down", at most ``RepParams.back_date_s`` back and not
         before the last rep ended (each cue alone can be early: sway, drift). False if
         there was no push: a velocity that merely drifted below zero is not a squat."""
-        recent = self._recent_acc
-        t_now = recent[-1][0]
+        r = self._recent
+        last = r.n - 1
+        t_now = r.t[r.at(last)]
         pushed = False
         onset: tuple[float, float] | None = None
-        k = len(recent) - 1
+        k = last
         while k >= 0:
-            tt, x, _, zz, _ = recent[k]
+            i = r.at(k)
+            tt = r.t[i]
             if tt < t_now - self.p.back_date_s or tt < self._last_end_t:
                 break
-            if x < -self._descent_acc:
+            if r.a[i] < -self._descent_acc:
                 pushed = True
-            elif pushed and k < len(recent) - 1:
-                onset = (tt, zz)
+            elif pushed and k < last:
+                onset = (tt, r.z[i])
                 break
             k -= 1
         if not pushed:
             return False
         if onset is None:  # pushing down all through the window: start at its beginning
-            first = recent[min(k + 1, len(recent) - 1)]
-            onset = (first[0], first[3])
+            first = r.at(min(k + 1, last))
+            onset = (r.t[first], r.z[first])
         if onset[0] > self._slow_t:
             self._slow_t, self._slow_z = onset
         return True
@@ -698,10 +721,11 @@ class SquatTracker:
             # Back to back: the next rep began at this rep's top; it is already on its way
             # down, with the samples since the top.
             z_top = rep.z[top_i - 1]
-            nxt = _RepState(t_end, z_top, _median_before(self._history, t_end, self.p.set_window_s))
-            nxt.acc.extend(rep.acc[top_i:])
-            nxt.z.extend(rep.z[top_i:])
-            nxt.g.extend(rep.g[top_i:])
+            set_angle = _median_before(self._hist_t, self._hist_a, t_end, self.p.set_window_s)
+            nxt = _RepState(t_end, z_top, set_angle)
+            nxt.acc = extend(nxt.acc, rep.acc[top_i:])
+            nxt.z = extend(nxt.z, rep.z[top_i:])
+            nxt.g = extend(nxt.g, rep.g[top_i:])
             self._rep = nxt
             self._phase = DESCENT
             self._slow_t, self._slow_z = t_end, z_top
@@ -712,13 +736,13 @@ class SquatTracker:
             # The ascent's braking may run on past the top: a next descent's push can only
             # begin after it.
             bias = self._bias[0]
-            recent = self._recent_acc
-            recent.clear()
+            recent = self._recent
+            recent.n = 0
             braking = True
             for i in range(top_i, len(rep.acc)):
-                t_i = rep.start_s + (i + 1 - rep.pre) * self.dt
+                t_i = rep.start_s + float(i + 1 - rep.pre) * self.dt
                 a_i = rep.acc[i] - bias
-                recent.append((t_i, a_i, rep.acc[i], rep.z[i], rep.g[i]))
+                recent.add(t_i, a_i, rep.acc[i], rep.z[i], rep.g[i])
                 if braking and a_i > -self._descent_acc:
                     braking = False
                     self._last_end_t = t_i
@@ -800,13 +824,48 @@ class SquatTracker:
         )
 
     def _set_angle(self) -> float:
-        return _median_before(self._history, self._slow_t, self.p.set_window_s)
+        return _median_before(self._hist_t, self._hist_a, self._slow_t, self.p.set_window_s)
 
 
-def _median_before(history: deque[tuple[float, float]], t_end: float, window_s: float) -> float:
-    """The median angle over ``window_s`` up to ``t_end`` (NaN if none): what ``np.median``
-    gives (the middle value, or the mean of the two middle ones), without its per-call cost."""
-    vals = sorted([a for (t, a) in history if t_end - window_s <= t <= t_end])
+def _floats(a: FloatArray) -> Floats:
+    """A 1-D array's values as a vec (one copy of the memory)."""
+    return vec[float](np.ascontiguousarray(a, dtype=np.float64))
+
+
+def _nans(n: int) -> Floats:
+    return vec[float](np.full(n, np.nan))
+
+
+class _Recent:
+    """The motion of the last samples while no rep is open, a ring of ``size``: time, vertical
+    acceleration (offset removed), the raw one, height and tilt. The tracker's loop adds to
+    it inline; :meth:`at` turns an age order (0: the oldest) into a slot."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(1, size)
+        self.t, self.a, self.raw = _nans(self.size), _nans(self.size), _nans(self.size)
+        self.z, self.g = _nans(self.size), _nans(self.size)
+        self.pos = 0  # the next slot written
+        self.n = 0  # how many slots hold samples
+
+    def at(self, j: int) -> int:
+        k = self.pos - self.n + j
+        return k + self.size if k < 0 else k
+
+    def add(self, t: float, a: float, raw: float, z: float, g: float) -> None:
+        k = self.pos
+        self.t[k], self.a[k], self.raw[k], self.z[k], self.g[k] = t, a, raw, z, g
+        self.pos = k + 1 if k + 1 < self.size else 0
+        if self.n < self.size:
+            self.n += 1
+
+
+def _median_before(times: Floats, angles: Floats, t_end: float, window_s: float) -> float:
+    """The median of the ``angles`` whose ``times`` lie within ``window_s`` up to ``t_end``
+    (NaN if none): what ``np.median`` gives (the middle value, or the mean of the two middle
+    ones), without its per-call cost."""
+    t_start = t_end - window_s
+    vals = sorted([angles[i] for i in range(len(times)) if t_start <= times[i] <= t_end])
     n = len(vals)
     if n == 0:
         return math.nan
@@ -856,12 +915,12 @@ class _RepState:
         self.set_angle = set_angle
         #: Vertical acceleration since the start, one per sample, with the running offset
         #: estimate removed (what is left, constant or slow, the top-to-top depth undoes).
-        self.acc: list[float] = []
+        self.acc: Floats = vec[float]()
         #: How many of ``acc``'s first samples are rest before ``start_s`` (pre-roll).
         self.pre = 0
-        self.z: list[float] = []  #: the running height estimate at the same samples
+        self.z: Floats = vec[float]()  #: the running height estimate at the same samples
         #: The sacrum sensor's tilt from its upright reference at the same samples, deg.
-        self.g: list[float] = []
+        self.g: Floats = vec[float]()
         self.bottom_i = 0  #: index into ``acc`` of the deepest point so far
         self.max_depth = 0.0
         self.bottom_s = start_s
@@ -889,13 +948,13 @@ class _RepState:
         self.tilt_max = math.nan  #: and its largest tilt in the rep, deg
 
 
-def _refined_depth_cm(acc: list[float], dt: float) -> tuple[float, int]:
+def _refined_depth_cm(acc: Floats, dt: float) -> tuple[float, int]:
     """Depth over a whole rep, top to top, and the index of its deepest point: the pelvis at
     rest (v = 0) and at the same height at both ends, so a constant offset and a linear
     drift of the velocity cancel."""
     if len(acc) < 3:
         return math.nan, 0
-    a = np.asarray(acc)
+    a = np.frombuffer(memoryview(acc), dtype=np.float64)
     v = np.cumsum(a) * dt
     v -= np.linspace(0.0, v[-1], len(v))  # zero velocity at the end too
     z = np.cumsum(v) * dt
@@ -904,7 +963,7 @@ def _refined_depth_cm(acc: list[float], dt: float) -> tuple[float, int]:
     return float(-z[k] * 100), k
 
 
-def _true_top(acc: list[float], dt: float, k_hint: int, k_bottom: int, search_s: float) -> int:
+def _true_top(acc: Floats, dt: float, k_hint: int, k_bottom: int, search_s: float) -> int:
     """The index where a rep that began at rest (before index 0) really ends, near
     ``k_hint`` (any rest before the start is part of ``acc``).
 
@@ -918,7 +977,7 @@ def _true_top(acc: list[float], dt: float, k_hint: int, k_bottom: int, search_s:
     lo, hi = max(k_bottom + 1, k_hint - w), min(n - 1, k_hint + w)
     if hi - lo < 2:
         return k_hint
-    v = np.cumsum(np.asarray(acc[: hi + 1])) * dt
+    v = np.cumsum(np.frombuffer(memoryview(acc[: hi + 1]), dtype=np.float64)) * dt
     z = np.cumsum(v) * dt
     t = (np.arange(hi + 1) + 1) * dt
     r = (z - 0.5 * t * v)[lo : hi + 1]
@@ -930,7 +989,7 @@ def _true_top(acc: list[float], dt: float, k_hint: int, k_bottom: int, search_s:
     return int(k[np.argmin(np.abs(k - k_hint))])
 
 
-def _tuck_deg(tilt: list[float], first: int, bottom: int) -> float | None:
+def _tuck_deg(tilt: Floats, first: int, bottom: int) -> float | None:
     """Pelvis-only wink cue: the largest tilt from the start to the bottom minus the tilt at
     the bottom (a posterior tilt at the bottom shows as a positive value), degrees."""
     seg = [x for x in tilt[first : bottom + 1] if x == x]
@@ -939,7 +998,7 @@ def _tuck_deg(tilt: list[float], first: int, bottom: int) -> float | None:
     return max(seg) - tilt[bottom]
 
 
-def _swing_deg(tilt: list[float]) -> float | None:
+def _swing_deg(tilt: Floats) -> float | None:
     """How far the pelvis's tilt moved during a rep, degrees (None without tilt data)."""
     seg = [x for x in tilt if x == x]
     return max(seg) - min(seg) if len(seg) > 2 else None
