@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from winkmon.clock import ClockModel, EnvelopeClock
 from winkmon.errors import FrameError, FrameErrorKind
+from winkmon.packed import PackedPayloads
 from winkmon.protocol.constants import (
     ACC_RANGE_G,
     COMPACT_HEADER_BYTES,
@@ -136,8 +137,14 @@ def _parse(
 ) -> tuple[npt.NDArray[np.void], npt.NDArray[np.bool_], npt.NDArray[np.uint8] | None]:
     """Headers of all payloads (short ones zero-padded), which ones are well formed, and the
     payloads as one byte table when they all have the same length (see :func:`_table`)."""
-    lengths = np.fromiter(map(len, payloads), dtype=np.int64, count=len(payloads))
-    table = _table(payloads, lengths)
+    if isinstance(payloads, PackedPayloads):  # already one table, or none to be had
+        lengths = payloads.lengths()
+        table = payloads.rows()
+        if table is not None and table.shape[1] < FULL_HEADER_BYTES:
+            table = None
+    else:
+        lengths = np.fromiter(map(len, payloads), dtype=np.int64, count=len(payloads))
+        table = _table(payloads, lengths)
     if table is not None:
         heads = np.ascontiguousarray(table[:, :FULL_HEADER_BYTES]).view(_HEADER)[:, 0]
     else:

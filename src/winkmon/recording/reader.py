@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 from pathlib import Path
 from types import TracebackType
@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from winkmon.errors import FrameError, RecordingError
+from winkmon.packed import PackedPayloads
 from winkmon.protocol.constants import Role
 from winkmon.protocol.records import SensorInfo, StartParams
 from winkmon.recording.model import CLOCK_KINDS, Event, Gap, RecordingMeta, SensorMeta
@@ -51,7 +52,8 @@ class FrameChunk(NamedTuple):
 
     roles: tuple[int, ...]
     t_host_ns: tuple[int, ...]
-    payloads: tuple[bytes, ...]
+    #: a tuple, or (format 3) :class:`~winkmon.packed.PackedPayloads`
+    payloads: Sequence[bytes]
     ids: tuple[int, ...] = ()  #: the rows' ids (arrival order), where known
 
     def records(self) -> Iterator[FrameRecord]:
@@ -246,7 +248,7 @@ class Recording:
         inconsistent, or frame ids that do not run on) is damage, as a row of the wrong type
         is."""
         wanted = None if roles is None else np.isin(np.arange(256), [int(r) for r in roles])
-        parts: list[tuple[list[int], list[int], list[bytes], list[int]]] = []
+        parts: list[tuple[list[int], list[int], PackedPayloads, list[int]]] = []
         held = 0  # frames in ``parts``
         count = 0  # blocks read
         frames = 0  # frames read (of the wanted sensors)
@@ -256,7 +258,7 @@ class Recording:
             out = FrameChunk(
                 tuple(chain.from_iterable(part[0] for part in parts)),
                 tuple(chain.from_iterable(part[1] for part in parts)),
-                tuple(chain.from_iterable(part[2] for part in parts)),
+                PackedPayloads.concat([part[2] for part in parts]),
                 tuple(chain.from_iterable(part[3] for part in parts)),
             )
             parts.clear()
@@ -441,7 +443,7 @@ def _chunk(rows: list[tuple[Any, ...]]) -> FrameChunk | None:
 
 def _block(
     row: tuple[Any, ...], wanted: npt.NDArray[np.bool_] | None
-) -> tuple[list[int], list[int], list[bytes], list[int]] | None:
+) -> tuple[list[int], list[int], PackedPayloads, list[int]] | None:
     """One ``frame_blocks`` row as columns (roles, times, payloads, frame ids), only the
     roles ``wanted`` says (by role byte); None if the row is not what the writer writes."""
     first, n, roles_b, times_b, lengths_b, payloads_b = row
@@ -461,18 +463,15 @@ def _block(
     if int(ends[-1]) != len(payloads_b) or not _ROLE_OK[roles].all():
         return None
     times = np.frombuffer(times_b, dtype="<i8")
-    starts = ends - lengths
     ids = np.arange(first, first + n)
+    payloads = PackedPayloads.from_buffer(payloads_b, lengths)
     if wanted is not None:
         keep = wanted[roles]
-        roles, times, ids = roles[keep], times[keep], ids[keep]
-        starts, ends = starts[keep], ends[keep]
-    return (
-        roles.tolist(),
-        times.tolist(),
-        [payloads_b[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)],
-        ids.tolist(),
-    )
+        if not keep.all():
+            pick = np.flatnonzero(keep)
+            roles, times, ids = roles[pick], times[pick], ids[pick]
+            payloads = payloads.take(pick)
+    return roles.tolist(), times.tolist(), payloads, ids.tolist()
 
 
 def _int_at_least(value: object, least: int) -> bool:

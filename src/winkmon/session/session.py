@@ -20,13 +20,14 @@ what was seen live (tested across loss and reconnects, device clocks running on 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress
 
 import numpy as np
 
 from winkmon.clock import ClockModel, EnvelopeClock
+from winkmon.packed import PackedPayloads
 from winkmon.pipeline.events import AngleBlock, StepResult
 from winkmon.pipeline.pipeline import Pipeline
 from winkmon.protocol.constants import Role
@@ -228,12 +229,16 @@ class Session:
             decoder = self._decoder(role, count)
             if decoder is None:
                 continue
+            rows: Sequence[bytes]
             if count == len(block):
                 times, rows = block.t_host_ns, block.payloads
             else:  # this sensor's notifications of a block holding both (C-speed picks)
                 mask = hit.tolist()
                 times = list(compress(block.t_host_ns, mask))
-                rows = list(compress(block.payloads, mask))
+                if isinstance(block.payloads, PackedPayloads):
+                    rows = block.payloads.take(np.flatnonzero(hit))
+                else:
+                    rows = list(compress(block.payloads, mask))
             batch = decoder.feed_many(times, rows)
             if batch is not None:
                 batches.append(batch)
