@@ -7,19 +7,8 @@ athlete's calibrated neutral, segments squat reps and alerts on lumbar flexion a
 
 from __future__ import annotations
 
+#: The one place the version is written: ``pyproject.toml`` reads it from here (setuptools'
+#: ``dynamic`` version), so commands need not import importlib.metadata to know it.
+__version__ = "0.1.0"
+
 __all__ = ["__version__"]
-
-
-def __getattr__(name: str) -> str:
-    # ``__version__`` is looked up when first asked for: importlib.metadata takes longer to
-    # import than the rest of a command's start-up.
-    if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            value = version("winkmon")
-        except PackageNotFoundError:  # pragma: no cover - running from a source tree
-            value = "0.0.0+unknown"
-        globals()["__version__"] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -178,31 +178,40 @@ def test_a_chain_run_in_the_decoding_process_gives_what_it_gives_here(
 
 def test_a_child_whose_parent_is_gone_finishes_without_waiting() -> None:
     """The child's writer thread meets a closed pipe: the rest is dropped, nothing hangs."""
-    import multiprocessing
-
-    reader, writer = multiprocessing.Pipe(duplex=False)
-    reader.close()
-    sender = decode_worker._Sender(writer, depth=2)
+    read_fd, write_fd = os.pipe()
+    os.close(read_fd)
+    sender = decode_worker._Sender(write_fd, depth=2)
     for _ in range(20):  # far more than the queue holds
         sender.send(np.zeros(100_000))
     sender.close()
-    writer.close()
+    os.close(write_fd)
 
 
 def test_messages_arrive_whole_and_in_order() -> None:
-    import multiprocessing
     import threading
 
-    reader, writer = multiprocessing.Pipe(duplex=False)
+    read_fd, write_fd = os.pipe()
     got: list[object] = []
     # ten messages through a queue of two: the sender waits for the writer, which waits
     # for this reader
-    drain = threading.Thread(target=lambda: got.extend(reader.recv() for _ in range(10)))
+    drain = threading.Thread(
+        target=lambda: got.extend(decode_worker._receive(read_fd) for _ in range(10))
+    )
     drain.start()
-    sender = decode_worker._Sender(writer, depth=2)
+    sender = decode_worker._Sender(write_fd, depth=2)
     for i in range(10):
-        sender.send((i, np.full(50_000, float(i))))
+        # arrays go out of band, other objects in the pickle; a view that is not contiguous
+        # goes in band
+        sender.send((i, np.full(50_000, float(i)), np.arange(30.0)[::3], {"n": i}))
     sender.close()
     drain.join(30)
+    os.close(write_fd)
     assert [m[0] for m in got] == list(range(10))  # type: ignore[index]
-    assert all(float(m[1][-1]) == m[0] for m in got)  # type: ignore[index]
+    for m in got:
+        i, big, strided, extra = m  # type: ignore[misc]
+        assert big.shape == (50_000,) and float(big[-1]) == i and big.flags.writeable
+        np.testing.assert_array_equal(strided, np.arange(30.0)[::3])
+        assert extra == {"n": i}
+    with pytest.raises(EOFError):  # the writer is closed: the pipe ends
+        decode_worker._receive(read_fd)
+    os.close(read_fd)

@@ -415,14 +415,15 @@ VERDICT_STYLE = {
 }
 
 
-def print_table(doc: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.markup import escape
+#: One line of the terminal summary: (text, style) pieces, style "" for plain text.
+Line = list[tuple[str, str]]
 
+
+def print_table(doc: dict[str, Any]) -> None:
+    """The report on the terminal: the rep table, notes and summary. To a terminal in
+    colour (rich); to a pipe or a file as plain text, which is all rich would write there."""
     from winkmon.numbers import cm_text, plural, whole_cm
 
-    # Not a terminal (a pipe, a file): wide enough that the table never wraps or cuts words.
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
     th = doc["thresholds"]
     has_angle = doc["lumbopelvic"]["available"]
     who = doc["athlete"] or "session"
@@ -459,57 +460,83 @@ def print_table(doc: dict[str, Any]) -> None:
             row.append("" if tuck is None else f"{tuck:.0f}")
         rows.append(row)
         styles.append(style)
-    out = [f"[italic]{escape(title)}[/]"]
+    out: list[Line] = [[(title, "italic")]]
     out += rep_table_lines(cols, rows, styles, left={"verdict"})
 
     if has_angle:
         out.append(
-            "[dim]set: the braced angle at the top; peak: the largest angle in the rep; "
-            "peak-set: how far the back moved from its set angle toward flexion "
-            "(deg; + is flexion, - extension)[/]"
+            [
+                (
+                    "set: the braced angle at the top; peak: the largest angle in the rep; "
+                    "peak-set: how far the back moved from its set angle toward flexion "
+                    "(deg; + is flexion, - extension)",
+                    "dim",
+                )
+            ]
         )
     if not has_angle:
-        out.append(escape(f"note: {doc['lumbopelvic']['note']}"))
+        out.append([(f"note: {doc['lumbopelvic']['note']}", "")])
     cal = doc["calibration"]
     if cal is not None:
         for line in cal.get("quality", []):
-            out.append(f"[dim]{escape(line)}[/]")
+            out.append([(line, "dim")])
         if cal.get("revision_used") not in (None, cal.get("revision")):
-            out.append(f"[dim]report made with calibration revision {cal['revision_used']}[/]")
+            out.append([(f"report made with calibration revision {cal['revision_used']}", "dim")])
     summ = doc["summary"]
     if has_angle:
         parts = [
             f"{summ.get(k, 0)} {VERDICT_STYLE[k][0]}" for k in ("ok", "extension_lost", "flexion")
         ]
-        out.append("summary: " + ", ".join(parts) + f"; {len(doc['alerts'])} alerts")
+        out.append([("summary: " + ", ".join(parts) + f"; {len(doc['alerts'])} alerts", "")])
     if summ.get("wink_free_depth_cm") is not None:
-        out.append(f"deepest rep without a wink: {cm_text(summ['wink_free_depth_cm'])}")
+        out.append([(f"deepest rep without a wink: {cm_text(summ['wink_free_depth_cm'])}", "")])
     for s in doc["sets"]:
         span = (
             f"rep {s['reps'][0]}" if len(s["reps"]) == 1 else f"reps {s['reps'][0]}-{s['reps'][-1]}"
         )
-        out.append(f"[bold]set {s['set']}[/] ({span}):")
+        out.append([(f"set {s['set']}", "bold"), (f" ({span}):", "")])
         for note in s["notes"]:
-            out.append(escape(f"  - {note}"))
+            out.append([(f"  - {note}", "")])
     for role, s in doc["sensors"].items():
         if s["loss_pct"] > 0 or s["frames_bad"]:
             out.append(
-                f"{role}: {s['loss_pct']:.2f} % samples lost, {s['frames_bad']} malformed frames"
+                [
+                    (
+                        f"{role}: {s['loss_pct']:.2f} % samples lost, "
+                        f"{s['frames_bad']} malformed frames",
+                        "",
+                    )
+                ]
             )
-    # One print for the whole report: rich parses and lays out each call, and one call per
-    # line took several times as long for an hour's reps. (Text from elsewhere is escaped: a
-    # bracket in it must not open a style that runs on into the next lines.)
-    console.print("\n".join(out))
+    write_lines(out)
+
+
+def write_lines(lines: list[Line]) -> None:
+    """Styled lines to stdout: in one piece, as rich ``Text`` (styles as given, no markup
+    read, so text from elsewhere prints as it is) on a terminal, else as plain text."""
+    if not sys.stdout.isatty():
+        sys.stdout.write("".join("".join(t for t, _ in line) + "\n" for line in lines))
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    text = Text()
+    for line in lines:
+        for piece, style in line:
+            text.append(piece, style=style or None)
+        text.append("\n")
+    text.rstrip()
+    # One print for the whole report: rich lays out each call, and one call per line took
+    # several times as long for an hour's reps.
+    Console(highlight=False).print(text)
 
 
 def rep_table_lines(
     cols: list[str], rows: list[list[str]], styles: list[str], left: set[str]
-) -> list[str]:
-    """The rep table as console markup lines: a bold header, a rule, then one line per rep
-    (numbers right-aligned, ``left`` columns left-aligned; the last cell styled by ``styles``).
-    Laid out here rather than by rich's Table, which took 0.3-0.5 s for an hour's 250 reps."""
-    from rich.markup import escape
-
+) -> list[Line]:
+    """The rep table as styled lines: a bold header, a rule, then one line per rep (numbers
+    right-aligned, ``left`` columns left-aligned; the last cell styled by ``styles``). Laid
+    out here rather than by rich's Table, which took 0.3-0.5 s for an hour's 250 reps."""
     widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(cols)]
 
     def cells(values: list[str]) -> list[str]:
@@ -518,11 +545,13 @@ def rep_table_lines(
             for c, v, w in zip(cols, values, widths, strict=True)
         ]
 
-    out = ["[bold]" + escape("  ".join(cells(cols)).rstrip()) + "[/]"]
-    out.append("[dim]" + "  ".join("─" * w for w in widths) + "[/]")
+    out: list[Line] = [[("  ".join(cells(cols)).rstrip(), "bold")]]
+    out.append([("  ".join("─" * w for w in widths), "dim")])
     for row, style in zip(rows, styles, strict=True):
-        parts = [escape(c) for c in cells(row)]
+        parts = cells(row)
         if style:
-            parts[-1] = f"[{style}]{parts[-1].rstrip()}[/]"
-        out.append("  ".join(parts).rstrip())
+            head = "  ".join(parts[:-1]) + "  "
+            out.append([(head, ""), (parts[-1].rstrip(), style)])
+        else:
+            out.append([("  ".join(parts).rstrip(), "")])
     return out

@@ -244,12 +244,15 @@ class Recording:
     def _iter_blocks(self, roles: Iterable[Role] | None) -> Iterator[FrameChunk]:
         """:meth:`iter_frame_chunks` of a format version 3 file: its ``frame_blocks`` rows,
         read one at a time (about one per second of recording), joined into chunks of about
-        :data:`FETCH_ROWS` frames. A block that is not what the writer writes (ill-typed,
+        :data:`FETCH_ROWS` frames whose payloads all have one length (the decoder then reads
+        a chunk as one table): a block whose lengths differ (a malformed notification) is a
+        chunk of its own. A block that is not what the writer writes (ill-typed,
         inconsistent, or frame ids that do not run on) is damage, as a row of the wrong type
         is."""
         wanted = None if roles is None else np.isin(np.arange(256), [int(r) for r in roles])
         parts: list[tuple[list[int], list[int], PackedPayloads, list[int]]] = []
         held = 0  # frames in ``parts``
+        width: int | None = None  # their payloads' one length (None: lengths differ)
         count = 0  # blocks read
         frames = 0  # frames read (of the wanted sensors)
         next_id = 1  # frame ids only grow
@@ -278,10 +281,16 @@ class Recording:
                 count += 1
                 next_id = row[0] + row[1]
                 if part[0]:
+                    rows = part[2].rows()
+                    part_width = None if rows is None else rows.shape[1]
+                    if parts and part_width != width:
+                        yield chunk()
+                        held = 0
                     parts.append(part)
                     held += len(part[0])
                     frames += len(part[0])
-                if held >= FETCH_ROWS:
+                    width = part_width
+                if held >= FETCH_ROWS or (parts and width is None):
                     yield chunk()
                     held = 0
         except DB_ERRORS as exc:

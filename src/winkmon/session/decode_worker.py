@@ -19,6 +19,10 @@ per source event, its batches and the frames it held (for progress), then the de
 counters, the damage a partial read met and the session's orphan counts. An error in the child
 (a damaged recording) is raised again here with its message; a child that dies is a
 :class:`~winkmon.errors.RecordingError` naming its exit code.
+
+Messages go through a plain pipe, pickled with protocol 5 and the arrays' memory sent out of
+band (:func:`_pack`, :func:`_receive`): the arrays arrive straight in the buffer they are read
+into and are used from there, with no copy through a pickle stream (a step is about 2 MB).
 """
 
 from __future__ import annotations
@@ -26,14 +30,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
-import multiprocessing.connection
 import os
 import pickle
 import queue
+import struct
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +53,10 @@ log = logging.getLogger(__name__)
 #: Recordings with fewer DATA notifications than this are decoded in-process (starting a
 #: process costs more than it saves); about a minute of two sensors at 200 Hz.
 MIN_FRAMES = 20_000
+#: The pipe's capacity asked for (Linux; the default is 64 KiB): a step's message in a few
+#: reads rather than dozens, bytes.
+PIPE_BYTES = 1 << 20
+_COUNT = struct.Struct("<I")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +101,7 @@ def can_offload(frames: int) -> bool:
 
 
 def _child(
-    conn: multiprocessing.connection.Connection,
+    fd: int,
     path: Path,
     partial_ok: bool,
     roles: list[Role],
@@ -107,7 +114,7 @@ def _child(
     from winkmon.session.player import RecordingPlayer
     from winkmon.session.session import Session
 
-    sender = _Sender(conn)
+    sender = _Sender(fd)
     try:
         with Recording.open(path, partial_ok=partial_ok) as rec:
             player = RecordingPlayer(rec)
@@ -138,26 +145,87 @@ def _child(
                 sender.send(RecordingError(f"{path}: {exc}"))  # unpicklable: its message
     finally:
         sender.close()
-        conn.close()
+        os.close(fd)
+
+
+def _pack(msg: object) -> list[bytes | memoryview]:
+    """A message as the pieces written for it: the number of parts, their sizes, the pickle
+    (protocol 5) and the memory of its arrays (out of band). Raises here if it cannot be
+    pickled."""
+    buffers: list[pickle.PickleBuffer] = []
+    data = pickle.dumps(msg, protocol=5, buffer_callback=buffers.append)
+    raws = [b.raw() for b in buffers]
+    sizes = [len(data), *(r.nbytes for r in raws)]
+    head = _COUNT.pack(len(sizes)) + struct.pack(f"<{len(sizes)}Q", *sizes)
+    return [head, data, *raws]
+
+
+def _write_all(fd: int, pieces: list[bytes | memoryview]) -> None:
+    """Write every piece, in order, however much each write takes."""
+    views = [memoryview(p).cast("B") for p in pieces]
+    while views:
+        done = os.writev(fd, views[:64])
+        while views and done >= len(views[0]):
+            done -= len(views[0])
+            views.pop(0)
+        if done:
+            views[0] = views[0][done:]
+
+
+def _read_exact(fd: int, size: int) -> memoryview:
+    """``size`` bytes from the pipe into a new writable buffer; EOFError if it ends first."""
+    view = memoryview(bytearray(size))
+    got = 0
+    while got < size:
+        n = os.readv(fd, [view[got:]])
+        if n == 0:
+            raise EOFError
+        got += n
+    return view
+
+
+def _receive(fd: int) -> object:
+    """One message written by :func:`_pack`; its arrays use the buffer they were read into."""
+    (count,) = _COUNT.unpack(_read_exact(fd, _COUNT.size))
+    sizes = struct.unpack(f"<{count}Q", _read_exact(fd, 8 * count))
+    body = _read_exact(fd, sum(sizes))
+    parts = []
+    pos = 0
+    for size in sizes:
+        parts.append(body[pos : pos + size])
+        pos += size
+    return pickle.loads(parts[0], buffers=parts[1:])
+
+
+def _widen(fd: int) -> None:
+    """Ask for a larger pipe (Linux only; elsewhere, or when refused, it stays as it is)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX (no fork there either)
+        return
+    setpipe = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if setpipe is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, setpipe, PIPE_BYTES)
 
 
 class _Sender:
-    """The child's messages: pickled in the decoding thread, written to the pipe by a thread
-    of their own, up to ``depth`` ahead. A pipe holds far less than one step's batches, so a
-    plain ``send`` would hold the decoding up until the parent has read each step: the two
-    processes would take turns instead of working at once. If the parent is gone, the rest is
-    dropped (there is no one to tell)."""
+    """The child's messages: pickled in the decoding thread, written to the pipe ``fd`` by a
+    thread of their own, up to ``depth`` ahead. A pipe holds far less than one step's
+    batches, so writing in the decoding thread would hold the decoding up until the parent has
+    read each step: the two processes would take turns instead of working at once. If the
+    parent is gone, the rest is dropped (there is no one to tell)."""
 
-    def __init__(self, conn: multiprocessing.connection.Connection, depth: int = 8) -> None:
-        self._conn = conn
-        self._queue: queue.Queue[memoryview | None] = queue.Queue(maxsize=depth)
+    def __init__(self, fd: int, depth: int = 8) -> None:
+        self._fd = fd
+        self._queue: queue.Queue[list[bytes | memoryview] | None] = queue.Queue(maxsize=depth)
         self._broken = False
         self._thread = threading.Thread(target=self._write, name="winkmon-decode-send")
         self._thread.start()
 
     def send(self, msg: object) -> None:
         """Queue a message (raises here if it cannot be pickled)."""
-        self._queue.put(ForkingPickler.dumps(msg))
+        self._queue.put(_pack(msg))
 
     def close(self) -> None:
         """Write what is queued, then stop the thread."""
@@ -165,12 +233,26 @@ class _Sender:
         self._thread.join()
 
     def _write(self) -> None:
-        while (data := self._queue.get()) is not None:
+        while (pieces := self._queue.get()) is not None:
             if not self._broken:
                 try:
-                    self._conn.send_bytes(data)
+                    _write_all(self._fd, pieces)
                 except BaseException:  # the parent is gone: drain the queue, write no more
                     self._broken = True
+
+
+def _run_child(
+    read_fd: int,
+    write_fd: int,
+    path: Path,
+    partial_ok: bool,
+    roles: list[Role],
+    chains: dict[Role, SensorChain],
+) -> None:
+    """The child's entry: it only writes (the parent's end of the pipe is closed here, so
+    the parent sees the end of the pipe when the child ends)."""
+    os.close(read_fd)
+    _child(write_fd, path, partial_ok, roles, chains)
 
 
 def _chained(
@@ -202,19 +284,22 @@ def decoded_steps(
     ``chains``: sensors whose chain runs in the child (fresh chains, forked with it; the
     caller's own copies stay unused). ``summary`` is filled in at the end."""
     ctx = multiprocessing.get_context("fork")
-    parent_end, child_end = ctx.Pipe(duplex=False)
+    read_fd, write_fd = os.pipe()
+    _widen(write_fd)
     proc = ctx.Process(
-        target=_child,
-        args=(child_end, path, partial_ok, roles, dict(chains or {})),
+        target=_run_child,
+        args=(read_fd, write_fd, path, partial_ok, roles, dict(chains or {})),
         name="winkmon-decode",
         daemon=True,
     )
-    proc.start()
-    child_end.close()
+    try:
+        proc.start()
+    finally:
+        os.close(write_fd)
     try:
         while True:
             try:
-                msg: Any = parent_end.recv()
+                msg: Any = _receive(read_fd)
             except EOFError:
                 proc.join(5)
                 raise RecordingError(
@@ -232,7 +317,7 @@ def decoded_steps(
             else:  # pragma: no cover - only the child writes to this pipe
                 raise RecordingError(f"{path}: unexpected message from the decoding process")
     finally:
-        parent_end.close()
+        os.close(read_fd)
         if proc.is_alive():
             proc.terminate()
         proc.join()
