@@ -1,5 +1,3 @@
-import sys
+from winkmon.cli import run
 
-from winkmon.cli import main
-
-sys.exit(main())
+run()

@@ -12,14 +12,15 @@ the exit status is 2. Ctrl-C exits with status 130 after the command has cleaned
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import pkgutil
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import NoReturn
 
-from winkmon import commands
+from winkmon import __version__, commands
 from winkmon.errors import WinkmonError
 
 log = logging.getLogger(__name__)
@@ -31,9 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Catch butt wink while it happens: two IMUs, the lumbopelvic angle, squat "
         "reps and alerts, live or from recordings.",
     )
-    parser.add_argument(
-        "--version", action=_Version, nargs=0, help="show the version number and exit"
-    )
+    parser.add_argument("--version", action="version", version=f"winkmon {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
@@ -43,16 +42,6 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"{commands.__name__}.{name}")
         module.register(sub)
     return parser
-
-
-class _Version(argparse.Action):
-    """``--version``, looked up only when asked for (see :mod:`winkmon`)."""
-
-    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
-        import winkmon
-
-        print(f"winkmon {winkmon.__version__}")
-        parser.exit()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,5 +64,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def run() -> NoReturn:
+    """The ``winkmon`` console script (and ``python -m winkmon``): :func:`main`, then exit.
+
+    By then everything is written and closed, and what is left is the interpreter's shutdown,
+    whose garbage collections walk every object still alive: 0.05-0.08 s after a report of an
+    hour. Frozen objects are left out of them (their memory goes with the process; Python
+    does not promise ``__del__`` at exit anyway)."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

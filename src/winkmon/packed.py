@@ -12,13 +12,16 @@ payloads out of a mixed block picks rows.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import overload
+from typing import Any, TypeAlias, overload
 
 import numpy as np
 import numpy.typing as npt
 
 ByteTable = npt.NDArray[np.uint8]
 IntArray = npt.NDArray[np.int64]
+#: A column of integers (roles, times, frame ids): a sequence, or a numpy array (a
+#: recording's columns, read as such).
+IntColumn: TypeAlias = Sequence[int] | npt.NDArray[np.integer[Any]]
 
 
 class PackedPayloads(Sequence[bytes]):
@@ -139,4 +142,4 @@ class PackedPayloads(Sequence[bytes]):
         return flat, lengths
 
 
-__all__ = ["PackedPayloads"]
+__all__ = ["IntColumn", "PackedPayloads"]

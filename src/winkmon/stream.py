@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from winkmon.clock import ClockModel, EnvelopeClock
 from winkmon.errors import FrameError, FrameErrorKind
-from winkmon.packed import PackedPayloads
+from winkmon.packed import IntColumn, PackedPayloads
 from winkmon.protocol.constants import (
     ACC_RANGE_G,
     COMPACT_HEADER_BYTES,
@@ -304,9 +304,7 @@ class SensorStream:
         self._check_clock = True
         self._new_clock = new_clock
 
-    def feed_many(
-        self, t_host_ns: Sequence[int] | npt.NDArray[np.int64], payloads: Sequence[bytes]
-    ) -> SampleBatch | None:
+    def feed_many(self, t_host_ns: IntColumn, payloads: Sequence[bytes]) -> SampleBatch | None:
         """Notifications in arrival order; all their new samples as one batch, or None."""
         if len(payloads) == 0:
             return None

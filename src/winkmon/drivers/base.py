@@ -34,6 +34,7 @@ import numpy.typing as npt
 from winkmon.clock import ClockModel
 from winkmon.drivers.late_arrivals import LateArrivals
 from winkmon.errors import FrameError, WinkmonError
+from winkmon.packed import IntColumn
 from winkmon.protocol.constants import Role
 from winkmon.samples import SampleBatch
 from winkmon.session.contract import StreamStarted
@@ -140,7 +141,7 @@ class VendorDecoder:
             return None
         return self._batch(t_host_ns, decoded)
 
-    def feed_many(self, t_host_ns: Sequence[int], payloads: Sequence[bytes]) -> SampleBatch | None:
+    def feed_many(self, t_host_ns: IntColumn, payloads: Sequence[bytes]) -> SampleBatch | None:
         batches = [
             b
             for t, p in zip(t_host_ns, payloads, strict=True)

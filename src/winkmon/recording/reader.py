@@ -15,7 +15,6 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import chain
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
@@ -24,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from winkmon.errors import FrameError, RecordingError
-from winkmon.packed import PackedPayloads
+from winkmon.packed import IntColumn, PackedPayloads
 from winkmon.protocol.constants import Role
 from winkmon.protocol.records import SensorInfo, StartParams
 from winkmon.recording.model import CLOCK_KINDS, Event, Gap, RecordingMeta, SensorMeta
@@ -43,21 +42,28 @@ from winkmon.recording.schema import (
 log = logging.getLogger(__name__)
 
 FETCH_ROWS = 8192
+Column = npt.NDArray[Any]  #: a numpy column of a format 3 block
 FrameRecord = tuple[Role, int, bytes]
 """``(role, t_host_ns, payload)`` of one stored notification."""
 
 
 class FrameChunk(NamedTuple):
-    """Consecutive stored notifications, column-wise (``roles`` as plain ints)."""
+    """Consecutive stored notifications, column-wise (``roles`` as plain ints). Format 3
+    gives its columns as numpy arrays and its payloads as
+    :class:`~winkmon.packed.PackedPayloads`; older formats as tuples."""
 
-    roles: tuple[int, ...]
-    t_host_ns: tuple[int, ...]
-    #: a tuple, or (format 3) :class:`~winkmon.packed.PackedPayloads`
+    roles: IntColumn
+    t_host_ns: IntColumn
     payloads: Sequence[bytes]
-    ids: tuple[int, ...] = ()  #: the rows' ids (arrival order), where known
+    ids: IntColumn = ()  #: the rows' ids (arrival order), where known
 
     def records(self) -> Iterator[FrameRecord]:
-        return zip(map(Role, self.roles), self.t_host_ns, self.payloads, strict=True)
+        roles, times = _ints(self.roles), _ints(self.t_host_ns)
+        return zip(map(Role, roles), times, self.payloads, strict=True)
+
+
+def _ints(column: IntColumn) -> Sequence[int]:
+    return column.tolist() if isinstance(column, np.ndarray) else column
 
 
 class SegmentRow(NamedTuple):
@@ -250,7 +256,7 @@ class Recording:
         inconsistent, or frame ids that do not run on) is damage, as a row of the wrong type
         is."""
         wanted = None if roles is None else np.isin(np.arange(256), [int(r) for r in roles])
-        parts: list[tuple[list[int], list[int], PackedPayloads, list[int]]] = []
+        parts: list[tuple[Column, Column, PackedPayloads, Column]] = []
         held = 0  # frames in ``parts``
         width: int | None = None  # their payloads' one length (None: lengths differ)
         count = 0  # blocks read
@@ -259,10 +265,10 @@ class Recording:
 
         def chunk() -> FrameChunk:
             out = FrameChunk(
-                tuple(chain.from_iterable(part[0] for part in parts)),
-                tuple(chain.from_iterable(part[1] for part in parts)),
+                np.concatenate([part[0] for part in parts]),
+                np.concatenate([part[1] for part in parts]),
                 PackedPayloads.concat([part[2] for part in parts]),
-                tuple(chain.from_iterable(part[3] for part in parts)),
+                np.concatenate([part[3] for part in parts]),
             )
             parts.clear()
             return out
@@ -280,7 +286,7 @@ class Recording:
                     )
                 count += 1
                 next_id = row[0] + row[1]
-                if part[0]:
+                if len(part[0]):
                     rows = part[2].rows()
                     part_width = None if rows is None else rows.shape[1]
                     if parts and part_width != width:
@@ -452,7 +458,7 @@ def _chunk(rows: list[tuple[Any, ...]]) -> FrameChunk | None:
 
 def _block(
     row: tuple[Any, ...], wanted: npt.NDArray[np.bool_] | None
-) -> tuple[list[int], list[int], PackedPayloads, list[int]] | None:
+) -> tuple[Column, Column, PackedPayloads, Column] | None:
     """One ``frame_blocks`` row as columns (roles, times, payloads, frame ids), only the
     roles ``wanted`` says (by role byte); None if the row is not what the writer writes."""
     first, n, roles_b, times_b, lengths_b, payloads_b = row
@@ -480,7 +486,7 @@ def _block(
             pick = np.flatnonzero(keep)
             roles, times, ids = roles[pick], times[pick], ids[pick]
             payloads = payloads.take(pick)
-    return roles.tolist(), times.tolist(), payloads, ids.tolist()
+    return roles, times, payloads, ids
 
 
 def _int_at_least(value: object, least: int) -> bool:

@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from winkmon.packed import IntColumn
 from winkmon.protocol.constants import BuzzPattern, Role
 
 
@@ -58,8 +59,8 @@ class Notification:
 class NotificationBlock:
     """Many DATA notifications of one or more sensors, in arrival order (column-wise)."""
 
-    roles: Sequence[int]
-    t_host_ns: Sequence[int]
+    roles: IntColumn
+    t_host_ns: IntColumn
     payloads: Sequence[bytes]
 
     def __len__(self) -> int:
@@ -141,6 +142,7 @@ class Actuator(Protocol):
 __all__ = [
     "Actuator",
     "Channel",
+    "IntColumn",
     "LinkChanged",
     "LinkState",
     "Notification",

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from winkmon.clock import ClockModel
 from winkmon.errors import FrameError, WinkmonError
+from winkmon.packed import IntColumn
 from winkmon.protocol.constants import Role
 from winkmon.protocol.records import SensorStatus
 from winkmon.samples import SampleBatch
@@ -62,7 +63,7 @@ class Decoder(Protocol):
         """One DATA notification; its new samples (None: none, or malformed and counted)."""
         ...
 
-    def feed_many(self, t_host_ns: Sequence[int], payloads: Sequence[bytes]) -> SampleBatch | None:
+    def feed_many(self, t_host_ns: IntColumn, payloads: Sequence[bytes]) -> SampleBatch | None:
         """DATA notifications in arrival order; all their new samples as one batch."""
         ...
 
@@ -112,7 +113,7 @@ class WinkmonDecoder:
     def feed(self, t_host_ns: int, payload: bytes) -> SampleBatch | None:
         return self.stream.feed(t_host_ns, payload)
 
-    def feed_many(self, t_host_ns: Sequence[int], payloads: Sequence[bytes]) -> SampleBatch | None:
+    def feed_many(self, t_host_ns: IntColumn, payloads: Sequence[bytes]) -> SampleBatch | None:
         return self.stream.feed_many(t_host_ns, payloads)
 
     def status(self, payload: bytes) -> DeviceStatus | None:

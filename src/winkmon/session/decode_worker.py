@@ -28,6 +28,7 @@ into and are used from there, with no copy through a pickle stream (a step is ab
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -250,7 +251,10 @@ def _run_child(
     chains: dict[Role, SensorChain],
 ) -> None:
     """The child's entry: it only writes (the parent's end of the pipe is closed here, so
-    the parent sees the end of the pipe when the child ends)."""
+    the parent sees the end of the pipe when the child ends). What it inherited from the
+    parent is frozen out of its garbage collections: they would walk (and so copy, page by
+    page) memory the child only reads."""
+    gc.freeze()
     os.close(read_fd)
     _child(write_fd, path, partial_ok, roles, chains)
 

@@ -27,7 +27,7 @@ from itertools import compress
 import numpy as np
 
 from winkmon.clock import ClockModel, EnvelopeClock
-from winkmon.packed import PackedPayloads
+from winkmon.packed import IntColumn, PackedPayloads
 from winkmon.pipeline.events import AngleBlock, StepResult
 from winkmon.pipeline.pipeline import Pipeline
 from winkmon.protocol.constants import Role
@@ -221,24 +221,28 @@ class Session:
             return None
         role_arr = np.asarray(block.roles)
         batches = []
-        # (not np.unique: it imports numpy.ma, 20 ms of every command's start-up)
-        for r in sorted(map(int, set(block.roles))):
-            role = Role(int(r))
+        # the roles present, in order (not np.unique: it imports numpy.ma, 20 ms of every
+        # command's start-up)
+        for r in np.flatnonzero(np.bincount(role_arr)).tolist():
+            role = Role(r)
             hit = role_arr == r
             count = int(np.count_nonzero(hit))
             decoder = self._decoder(role, count)
             if decoder is None:
                 continue
+            times: IntColumn
             rows: Sequence[bytes]
             if count == len(block):
                 times, rows = block.t_host_ns, block.payloads
             else:  # this sensor's notifications of a block holding both (C-speed picks)
-                mask = hit.tolist()
-                times = list(compress(block.t_host_ns, mask))
+                if isinstance(block.t_host_ns, np.ndarray):
+                    times = block.t_host_ns[hit]
+                else:
+                    times = list(compress(block.t_host_ns, hit.tolist()))
                 if isinstance(block.payloads, PackedPayloads):
                     rows = block.payloads.take(np.flatnonzero(hit))
                 else:
-                    rows = list(compress(block.payloads, mask))
+                    rows = list(compress(block.payloads, hit.tolist()))
             batch = decoder.feed_many(times, rows)
             if batch is not None:
                 batches.append(batch)
