@@ -114,10 +114,18 @@ class EnvelopeClock:
             self._dev0_us = int(dev_us[0])
             self._offset_s = float(host_s[0] - dev_us[0] / 1e6)
             self._ref_s = dev_us[0] / 1e6
-        win = (dev_us - self._dev0_us) // self.window_us
-        # A frame from an earlier window (the device clock stepped back) joins the current one.
-        win = np.maximum.accumulate(np.maximum(win, self._window))
+        raw = (dev_us - self._dev0_us) // self.window_us
         delay = host_s - dev_us / 1e6
+        if self._win_min is not None and int(raw.max()) <= self._window:
+            # The usual live call (a notification or two): all in the window already open,
+            # so no window closes; the general path below gives the same, with more steps.
+            k = int(np.argmin(delay))
+            if delay[k] < self._win_min[1]:
+                self._win_min = (int(dev_us[k]) / 1e6, float(delay[k]))
+            dev_s = np.asarray(sample_dev_us, dtype=np.int64) / 1e6
+            return dev_s + self._offset_s + self._drift * (dev_s - self._ref_s)
+        # A frame from an earlier window (the device clock stepped back) joins the current one.
+        win = np.maximum.accumulate(np.maximum(raw, self._window))
         # Runs of frames in one window, and each run's smallest delay (its first, on a tie).
         starts = np.flatnonzero(np.concatenate(([True], win[1:] != win[:-1])))
         lengths = np.diff(np.append(starts, len(win)))
