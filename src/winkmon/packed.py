@@ -75,7 +75,7 @@ class PackedPayloads(Sequence[bytes]):
         return cls.from_buffer(np.concatenate(datas).tobytes(), np.concatenate(lengths))
 
     def rows(self) -> ByteTable | None:
-        """All payloads as the rows of one byte table (read-only; no copy), or None when
+        """All payloads as the rows of one byte table (not to be written to; no copy), or None when
         their lengths differ."""
         return self._table
 

@@ -298,8 +298,11 @@ def decoded_steps(
     )
     try:
         proc.start()
+    except BaseException:
+        os.close(read_fd)
+        raise
     finally:
-        os.close(write_fd)
+        os.close(write_fd)  # the child's end: only the child writes
     try:
         while True:
             try:
