@@ -473,13 +473,14 @@ def _block(
     ):
         return None
     roles = np.frombuffer(roles_b, dtype=np.uint8)
-    lengths = np.frombuffer(lengths_b, dtype="<u4").astype(np.int64)
-    ends = np.cumsum(lengths)
-    if int(ends[-1]) != len(payloads_b) or not _ROLE_OK[roles].all():
+    if not _ROLE_OK[roles].all():
+        return None
+    try:
+        payloads = PackedPayloads.from_buffer(payloads_b, np.frombuffer(lengths_b, dtype="<u4"))
+    except ValueError:  # the lengths do not add up to the payloads' bytes
         return None
     times = np.frombuffer(times_b, dtype="<i8")
     ids = np.arange(first, first + n)
-    payloads = PackedPayloads.from_buffer(payloads_b, lengths)
     if wanted is not None:
         keep = wanted[roles]
         if not keep.all():
